@@ -1,0 +1,3 @@
+pub use autograd;
+pub use nn;
+pub use tensor;

@@ -1,0 +1,242 @@
+//! The kernel set: ONE trait that lists every kernel the library needs.
+//!
+//! Each backend (the CPU now, CUDA behind the `cuda` feature) implements [`Backend`] for its
+//! storage type, so a kernel missing on one backend is a compile error. Kernels see flat buffers
+//! plus the few sizes they need ("geometry"); shapes, checks and dispatch live in [`Tensor`]'s
+//! methods (`crate::ops`), which call these through [`Storage`](crate::storage::Storage).
+//!
+//! [`Tensor`]: crate::Tensor
+
+use crate::Shape;
+
+/// Elementwise functions of one input (some with a scalar parameter).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UnaryOp {
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Relu,
+    /// 1 where x > 0, else 0: the derivative of ReLU.
+    Step,
+    Powf(f32),
+    AddScalar(f32),
+    MulScalar(f32),
+}
+
+impl UnaryOp {
+    /// The scalar function itself; backends without their own fast path use it directly.
+    pub fn apply(self, x: f32) -> f32 {
+        match self {
+            UnaryOp::Neg => -x,
+            UnaryOp::Exp => x.exp(),
+            UnaryOp::Log => x.ln(),
+            UnaryOp::Sqrt => x.sqrt(),
+            UnaryOp::Relu => x.max(0.0),
+            UnaryOp::Step => {
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            UnaryOp::Powf(e) => x.powf(e),
+            UnaryOp::AddScalar(s) => x + s,
+            UnaryOp::MulScalar(s) => x * s,
+        }
+    }
+}
+
+/// Elementwise functions of two (broadcast) inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinaryOp {
+    pub fn apply(self, a: f32, b: f32) -> f32 {
+        match self {
+            BinaryOp::Add => a + b,
+            BinaryOp::Sub => a - b,
+            BinaryOp::Mul => a * b,
+            BinaryOp::Div => a / b,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+        }
+    }
+}
+
+/// Reductions along one axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    Sum,
+    Max,
+}
+
+/// A tensor viewed around one axis: `outer` blocks, each `len` steps of stride `inner` along the
+/// axis. Reductions, softmax and argmax along any axis use this one description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AxisLayout {
+    pub outer: usize,
+    pub len: usize,
+    pub inner: usize,
+}
+
+impl AxisLayout {
+    pub fn of(shape: &Shape, axis: usize) -> Self {
+        let (outer, len, inner) = shape.split_at_axis(axis);
+        AxisLayout { outer, len, inner }
+    }
+}
+
+/// `C[b] = op(A[b]) · op(B[b])` for `b` in `0..batch`, row-major, where `op` transposes when the
+/// flag is set. Unflagged, A[b] is m×k and B[b] is k×n; flagged, they are stored k×m and n×k.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GemmSpec {
+    pub batch: usize,
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub transpose_a: bool,
+    pub transpose_b: bool,
+}
+
+/// Sizes of a 2-D convolution over NCHW input with OIHW weights (square stride and padding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv2dGeometry {
+    pub batch: usize,
+    pub in_channels: usize,
+    pub out_channels: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub kernel_h: usize,
+    pub kernel_w: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Conv2dGeometry {
+    /// Output size along one axis: `floor((input + 2·padding − kernel) / stride) + 1`.
+    pub fn out_size(input: usize, kernel: usize, stride: usize, padding: usize) -> Option<usize> {
+        (input + 2 * padding)
+            .checked_sub(kernel)
+            .map(|span| span / stride + 1)
+    }
+
+    /// Rows of the im2col matrix: one per (input channel, kernel row, kernel column).
+    pub fn patch_len(&self) -> usize {
+        self.in_channels * self.kernel_h * self.kernel_w
+    }
+
+    /// Columns of the im2col matrix: one per output pixel.
+    pub fn out_pixels(&self) -> usize {
+        self.out_h * self.out_w
+    }
+
+    /// Multiply-adds ×2 of the forward pass (the backward passes cost the same each).
+    pub fn forward_flops(&self) -> f64 {
+        2.0 * (self.batch * self.out_channels * self.out_pixels() * self.patch_len()) as f64
+    }
+}
+
+/// Sizes of a 2-D max-pool over NCHW input (square kernel, stride and padding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool2dGeometry {
+    pub batch: usize,
+    pub channels: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl Pool2dGeometry {
+    pub fn planes(&self) -> usize {
+        self.batch * self.channels
+    }
+}
+
+/// Every kernel rustgrad needs, implemented once per backend on its storage type.
+///
+/// Conventions: inputs are contiguous row-major buffers; every method returns a fresh buffer
+/// on the same device; "grad" arguments are gradients of the loss with respect to the op's output.
+pub trait Backend: Sized {
+    /// The backend's buffer of integer indices (class labels, argmax positions).
+    type Indices;
+
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Copies the values to host memory.
+    fn to_vec(&self) -> Vec<f32>;
+
+    // Elementwise.
+    fn unary(&self, op: UnaryOp) -> Self;
+    /// `op(self, rhs)` broadcast to `out_shape` (NumPy rules; shapes already checked).
+    fn binary(
+        &self,
+        rhs: &Self,
+        op: BinaryOp,
+        lhs_shape: &Shape,
+        rhs_shape: &Shape,
+        out_shape: &Shape,
+    ) -> Self;
+
+    // Layout.
+    /// A contiguous copy with axes reordered: output axis `i` is input axis `axes[i]`.
+    fn permute(&self, shape: &Shape, axes: &[usize]) -> Self;
+
+    // Reductions along one axis: the output has `outer × inner` elements.
+    fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self;
+    fn argmax(&self, layout: AxisLayout) -> Self::Indices;
+    /// The inverse of picking one element per lane: a zero tensor of `outer × len × inner` with
+    /// `self[o, i]` written at position `indices[o, i]` along the axis (max's backward).
+    fn scatter_along_axis(&self, indices: &Self::Indices, layout: AxisLayout) -> Self;
+
+    // Matrix multiplication.
+    fn gemm(&self, rhs: &Self, spec: &GemmSpec) -> Self;
+
+    // Convolution (self is the input for the forward, the output gradient for the backwards).
+    fn conv2d(&self, weight: &Self, bias: Option<&Self>, geometry: &Conv2dGeometry) -> Self;
+    fn conv2d_input_grad(&self, weight: &Self, geometry: &Conv2dGeometry) -> Self;
+    fn conv2d_weight_grad(&self, input: &Self, geometry: &Conv2dGeometry) -> Self;
+
+    // Max-pooling; the indices are positions within each (n, c) plane, as PyTorch returns them.
+    fn max_pool2d(&self, geometry: &Pool2dGeometry) -> (Self, Self::Indices);
+    fn max_pool2d_backward(&self, indices: &Self::Indices, geometry: &Pool2dGeometry) -> Self;
+
+    // Softmax family along one axis.
+    fn softmax(&self, layout: AxisLayout) -> Self;
+    fn log_softmax(&self, layout: AxisLayout) -> Self;
+    /// Mean over `rows` of `−log softmax(logits)[label]`: a one-element buffer.
+    fn cross_entropy(&self, labels: &Self::Indices, rows: usize, classes: usize) -> Self;
+    /// `grad_loss · (softmax(logits) − one_hot(labels)) / rows`; `grad_loss` has one element.
+    fn cross_entropy_backward(
+        &self,
+        labels: &Self::Indices,
+        grad_loss: &Self,
+        rows: usize,
+        classes: usize,
+    ) -> Self;
+
+    // Randomness.
+    /// A dropout mask of `self.len()` elements: 0 with probability `p`, else `1 / (1 − p)`,
+    /// element `i` drawn from `(seed, i)` alone (see [`crate::rng::hash_uniform`]).
+    fn dropout_mask_like(&self, p: f32, seed: u64) -> Self;
+}

@@ -1,0 +1,121 @@
+//! The CPU backend: plain `Vec<f32>` buffers, rayon for parallelism, matrixmultiply for GEMM.
+//!
+//! Each kernel family has its own file, with the optimized kernel and its naive reference side
+//! by side (the `*_naive` functions, used by tests and benches).
+
+pub mod conv;
+pub mod elementwise;
+pub mod gemm;
+pub mod layout;
+pub mod pool;
+pub mod reduce;
+pub mod softmax;
+
+use crate::backend::{
+    AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp, UnaryOp,
+};
+use crate::Shape;
+
+/// A tensor's values in host memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CpuStorage(pub Vec<f32>);
+
+impl Backend for CpuStorage {
+    type Indices = Vec<u32>;
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn to_vec(&self) -> Vec<f32> {
+        self.0.clone()
+    }
+
+    fn unary(&self, op: UnaryOp) -> Self {
+        CpuStorage(elementwise::unary(&self.0, op))
+    }
+
+    fn binary(
+        &self,
+        rhs: &Self,
+        op: BinaryOp,
+        lhs_shape: &Shape,
+        rhs_shape: &Shape,
+        out_shape: &Shape,
+    ) -> Self {
+        CpuStorage(elementwise::binary(
+            &self.0, &rhs.0, op, lhs_shape, rhs_shape, out_shape,
+        ))
+    }
+
+    fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
+        CpuStorage(layout::permute(&self.0, shape, axes))
+    }
+
+    fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self {
+        CpuStorage(reduce::reduce(&self.0, op, layout))
+    }
+
+    fn argmax(&self, layout: AxisLayout) -> Vec<u32> {
+        reduce::argmax(&self.0, layout)
+    }
+
+    fn scatter_along_axis(&self, indices: &Vec<u32>, layout: AxisLayout) -> Self {
+        CpuStorage(reduce::scatter_along_axis(&self.0, indices, layout))
+    }
+
+    fn gemm(&self, rhs: &Self, spec: &GemmSpec) -> Self {
+        CpuStorage(gemm::gemm(&self.0, &rhs.0, spec))
+    }
+
+    fn conv2d(&self, weight: &Self, bias: Option<&Self>, geometry: &Conv2dGeometry) -> Self {
+        let bias = bias.map(|b| b.0.as_slice());
+        CpuStorage(conv::conv2d(&self.0, &weight.0, bias, geometry))
+    }
+
+    fn conv2d_input_grad(&self, weight: &Self, geometry: &Conv2dGeometry) -> Self {
+        CpuStorage(conv::conv2d_input_grad(&self.0, &weight.0, geometry))
+    }
+
+    fn conv2d_weight_grad(&self, input: &Self, geometry: &Conv2dGeometry) -> Self {
+        CpuStorage(conv::conv2d_weight_grad(&self.0, &input.0, geometry))
+    }
+
+    fn max_pool2d(&self, geometry: &Pool2dGeometry) -> (Self, Vec<u32>) {
+        let (out, indices) = pool::max_pool2d(&self.0, geometry);
+        (CpuStorage(out), indices)
+    }
+
+    fn max_pool2d_backward(&self, indices: &Vec<u32>, geometry: &Pool2dGeometry) -> Self {
+        CpuStorage(pool::max_pool2d_backward(&self.0, indices, geometry))
+    }
+
+    fn softmax(&self, layout: AxisLayout) -> Self {
+        CpuStorage(softmax::softmax(&self.0, layout))
+    }
+
+    fn log_softmax(&self, layout: AxisLayout) -> Self {
+        CpuStorage(softmax::log_softmax(&self.0, layout))
+    }
+
+    fn cross_entropy(&self, labels: &Vec<u32>, rows: usize, classes: usize) -> Self {
+        CpuStorage(vec![softmax::cross_entropy(&self.0, labels, rows, classes)])
+    }
+
+    fn cross_entropy_backward(
+        &self,
+        labels: &Vec<u32>,
+        grad_loss: &Self,
+        rows: usize,
+        classes: usize,
+    ) -> Self {
+        let grad = grad_loss.0[0];
+        CpuStorage(softmax::cross_entropy_backward(
+            &self.0, labels, grad, rows, classes,
+        ))
+    }
+
+    fn dropout_mask_like(&self, p: f32, seed: u64) -> Self {
+        CpuStorage(elementwise::dropout_mask(self.0.len(), p, seed))
+    }
+}

@@ -1,0 +1,66 @@
+//! `Indices`: integer tensors (class labels, argmax positions), kept apart from f32 tensors so
+//! that a label is never rounded and never differentiated.
+
+use crate::storage::IndexStorage;
+use crate::{Device, Result, Shape};
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Indices {
+    shape: Shape,
+    storage: Arc<IndexStorage>,
+}
+
+impl Indices {
+    pub(crate) fn from_storage(storage: IndexStorage, shape: Shape) -> Self {
+        Indices {
+            shape,
+            storage: Arc::new(storage),
+        }
+    }
+
+    pub(crate) fn storage(&self) -> &IndexStorage {
+        &self.storage
+    }
+
+    /// CPU indices holding `values` in row-major order.
+    #[track_caller]
+    pub fn from_vec(values: Vec<u32>, shape: impl Into<Shape>) -> Self {
+        let shape = shape.into();
+        assert_eq!(
+            values.len(),
+            shape.numel(),
+            "Indices::from_vec: {} values cannot fill shape {shape}",
+            values.len()
+        );
+        Indices::from_storage(IndexStorage::Cpu(values), shape)
+    }
+
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        self.shape.dims()
+    }
+
+    pub fn numel(&self) -> usize {
+        self.shape.numel()
+    }
+
+    pub fn device(&self) -> Device {
+        self.storage.device()
+    }
+
+    pub fn to(&self, device: Device) -> Result<Indices> {
+        if device == self.device() {
+            return Ok(self.clone());
+        }
+        let storage = IndexStorage::from_vec(self.to_vec(), device)?;
+        Ok(Indices::from_storage(storage, self.shape.clone()))
+    }
+
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.storage.to_vec()
+    }
+}

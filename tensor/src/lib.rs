@@ -1,0 +1,29 @@
+//! # tensor
+//!
+//! rustgrad's tensor crate: [`Shape`], [`Tensor`] (f32) and [`Indices`] (u32) on a [`Device`],
+//! and the [`Backend`] trait — the one list of kernels that every device implements.
+//!
+//! Reading order: `shape.rs` → `tensor.rs` → `backend.rs` (the kernel set) → `ops/` (what each
+//! tensor method checks before calling a kernel) → `cpu/` (the kernels, each beside its naive
+//! reference).
+
+pub mod backend;
+pub mod cpu;
+mod device;
+mod error;
+mod indices;
+mod ops;
+pub mod rng;
+mod shape;
+mod storage;
+mod tensor;
+
+pub use backend::{
+    AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp, UnaryOp,
+};
+pub use device::Device;
+pub use error::{Error, Result};
+pub use indices::Indices;
+pub use rng::Rng;
+pub use shape::Shape;
+pub use tensor::Tensor;

@@ -1,0 +1,123 @@
+//! 2-D convolution (NCHW input, OIHW weight) and its two gradients.
+
+use super::assert_same_device;
+use crate::backend::{Backend, Conv2dGeometry};
+use crate::{Shape, Tensor};
+
+impl Conv2dGeometry {
+    /// The geometry of `conv2d(input, weight)`, panicking with both shapes when they do not fit.
+    #[track_caller]
+    pub fn from_shapes(input: &Shape, weight: &Shape, stride: usize, padding: usize) -> Self {
+        let fail =
+            |why: String| -> ! { panic!("conv2d: input {input} and weight {weight}: {why}") };
+        if input.rank() != 4 || weight.rank() != 4 {
+            fail("input must be [N, C, H, W] and weight [C_out, C_in, kH, kW]".into());
+        }
+        let [batch, in_channels, in_h, in_w] = input.dims().try_into().unwrap();
+        let [out_channels, weight_in, kernel_h, kernel_w] = weight.dims().try_into().unwrap();
+        if weight_in != in_channels {
+            fail(format!(
+                "input has {in_channels} channels but the weight expects {weight_in}"
+            ));
+        }
+        if stride == 0 {
+            fail("stride must be at least 1".into());
+        }
+        let out_h = Conv2dGeometry::out_size(in_h, kernel_h, stride, padding);
+        let out_w = Conv2dGeometry::out_size(in_w, kernel_w, stride, padding);
+        let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
+            fail(format!(
+                "the {kernel_h}x{kernel_w} kernel is larger than the padded input"
+            ));
+        };
+        Conv2dGeometry {
+            batch,
+            in_channels,
+            out_channels,
+            in_h,
+            in_w,
+            kernel_h,
+            kernel_w,
+            stride,
+            padding,
+            out_h,
+            out_w,
+        }
+    }
+
+    pub fn input_shape(&self) -> Shape {
+        Shape::new([self.batch, self.in_channels, self.in_h, self.in_w])
+    }
+
+    pub fn weight_shape(&self) -> Shape {
+        Shape::new([
+            self.out_channels,
+            self.in_channels,
+            self.kernel_h,
+            self.kernel_w,
+        ])
+    }
+
+    pub fn output_shape(&self) -> Shape {
+        Shape::new([self.batch, self.out_channels, self.out_h, self.out_w])
+    }
+}
+
+impl Tensor {
+    /// Cross-correlation as in `torch.nn.functional.conv2d`: `self` is `[N, C_in, H, W]`,
+    /// `weight` is `[C_out, C_in, kH, kW]`, `bias` is `[C_out]`.
+    #[track_caller]
+    pub fn conv2d(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        stride: usize,
+        padding: usize,
+    ) -> Tensor {
+        assert_same_device("conv2d", self, weight);
+        let geometry = Conv2dGeometry::from_shapes(self.shape(), weight.shape(), stride, padding);
+        if let Some(bias) = bias {
+            assert_same_device("conv2d", self, bias);
+            assert_eq!(
+                bias.dims(),
+                [geometry.out_channels],
+                "conv2d: bias {} does not match the weight's {} output channels",
+                bias.shape(),
+                geometry.out_channels
+            );
+        }
+        let storage = self
+            .storage()
+            .conv2d(weight.storage(), bias.map(Tensor::storage), &geometry);
+        Tensor::from_storage(storage, geometry.output_shape())
+    }
+
+    /// Gradient of `conv2d` with respect to its input, given the output gradient `self`.
+    #[track_caller]
+    pub fn conv2d_input_grad(&self, weight: &Tensor, geometry: &Conv2dGeometry) -> Tensor {
+        assert_same_device("conv2d_input_grad", self, weight);
+        check_grad_shape(self, geometry);
+        let storage = self.storage().conv2d_input_grad(weight.storage(), geometry);
+        Tensor::from_storage(storage, geometry.input_shape())
+    }
+
+    /// Gradient of `conv2d` with respect to its weight, given the output gradient `self`.
+    #[track_caller]
+    pub fn conv2d_weight_grad(&self, input: &Tensor, geometry: &Conv2dGeometry) -> Tensor {
+        assert_same_device("conv2d_weight_grad", self, input);
+        check_grad_shape(self, geometry);
+        let storage = self.storage().conv2d_weight_grad(input.storage(), geometry);
+        Tensor::from_storage(storage, geometry.weight_shape())
+    }
+}
+
+#[track_caller]
+fn check_grad_shape(grad: &Tensor, geometry: &Conv2dGeometry) {
+    assert_eq!(
+        grad.shape(),
+        &geometry.output_shape(),
+        "conv2d backward: output gradient {} does not match the output shape {}",
+        grad.shape(),
+        geometry.output_shape()
+    );
+}

@@ -1,0 +1,127 @@
+//! Elementwise arithmetic: broadcasting binary ops, scalar ops and unary functions.
+
+use super::assert_same_device;
+use crate::backend::{Backend, BinaryOp, UnaryOp};
+use crate::Tensor;
+
+impl Tensor {
+    #[track_caller]
+    fn binary(&self, rhs: &Tensor, op: BinaryOp) -> Tensor {
+        assert_same_device(op.name(), self, rhs);
+        let Some(out_shape) = self.shape().broadcast(rhs.shape()) else {
+            panic!(
+                "{}: shapes {} and {} cannot be broadcast together",
+                op.name(),
+                self.shape(),
+                rhs.shape()
+            );
+        };
+        let storage =
+            self.storage()
+                .binary(rhs.storage(), op, self.shape(), rhs.shape(), &out_shape);
+        Tensor::from_storage(storage, out_shape)
+    }
+
+    fn unary(&self, op: UnaryOp) -> Tensor {
+        Tensor::from_storage(self.storage().unary(op), self.shape().clone())
+    }
+
+    /// `self + rhs` with NumPy broadcasting.
+    #[track_caller]
+    pub fn add(&self, rhs: &Tensor) -> Tensor {
+        self.binary(rhs, BinaryOp::Add)
+    }
+
+    #[track_caller]
+    pub fn sub(&self, rhs: &Tensor) -> Tensor {
+        self.binary(rhs, BinaryOp::Sub)
+    }
+
+    #[track_caller]
+    pub fn mul(&self, rhs: &Tensor) -> Tensor {
+        self.binary(rhs, BinaryOp::Mul)
+    }
+
+    #[track_caller]
+    pub fn div(&self, rhs: &Tensor) -> Tensor {
+        self.binary(rhs, BinaryOp::Div)
+    }
+
+    pub fn add_scalar(&self, value: f32) -> Tensor {
+        self.unary(UnaryOp::AddScalar(value))
+    }
+
+    pub fn mul_scalar(&self, value: f32) -> Tensor {
+        self.unary(UnaryOp::MulScalar(value))
+    }
+
+    pub fn neg(&self) -> Tensor {
+        self.unary(UnaryOp::Neg)
+    }
+
+    pub fn exp(&self) -> Tensor {
+        self.unary(UnaryOp::Exp)
+    }
+
+    /// Natural logarithm.
+    pub fn log(&self) -> Tensor {
+        self.unary(UnaryOp::Log)
+    }
+
+    pub fn sqrt(&self) -> Tensor {
+        self.unary(UnaryOp::Sqrt)
+    }
+
+    pub fn powf(&self, exponent: f32) -> Tensor {
+        self.unary(UnaryOp::Powf(exponent))
+    }
+
+    /// `max(x, 0)`.
+    pub fn relu(&self) -> Tensor {
+        self.unary(UnaryOp::Relu)
+    }
+
+    /// 1 where `x > 0`, else 0 (ReLU's derivative).
+    pub fn step(&self) -> Tensor {
+        self.unary(UnaryOp::Step)
+    }
+
+    /// A dropout mask shaped like `self` on its device: each element is 0 with probability `p`,
+    /// else `1 / (1 − p)`. The same `(seed, p, shape)` gives the same mask on every backend.
+    #[track_caller]
+    pub fn dropout_mask_like(&self, p: f32, seed: u64) -> Tensor {
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "dropout: probability {p} is not in [0, 1]"
+        );
+        Tensor::from_storage(
+            self.storage().dropout_mask_like(p, seed),
+            self.shape().clone(),
+        )
+    }
+}
+
+/// `&a + &b` and friends, for readable formulas.
+macro_rules! operator {
+    ($trait:ident, $method:ident) => {
+        impl std::ops::$trait<&Tensor> for &Tensor {
+            type Output = Tensor;
+            #[track_caller]
+            fn $method(self, rhs: &Tensor) -> Tensor {
+                Tensor::$method(self, rhs)
+            }
+        }
+    };
+}
+
+operator!(Add, add);
+operator!(Sub, sub);
+operator!(Mul, mul);
+operator!(Div, div);
+
+impl std::ops::Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        Tensor::neg(self)
+    }
+}

@@ -1,0 +1,76 @@
+//! 2-D max-pooling over NCHW tensors.
+
+use crate::backend::{Backend, Pool2dGeometry};
+use crate::{Indices, Shape, Tensor};
+
+impl Pool2dGeometry {
+    #[track_caller]
+    pub fn from_shape(input: &Shape, kernel: usize, stride: usize, padding: usize) -> Self {
+        let fail = |why: String| -> ! { panic!("max_pool2d: input {input}: {why}") };
+        if input.rank() != 4 {
+            fail("input must be [N, C, H, W]".into());
+        }
+        if kernel == 0 || stride == 0 || 2 * padding > kernel {
+            fail(format!("kernel {kernel}, stride {stride}, padding {padding}: need kernel, stride >= 1 and padding <= kernel / 2"));
+        }
+        let [batch, channels, in_h, in_w] = input.dims().try_into().unwrap();
+        let out_h = crate::backend::Conv2dGeometry::out_size(in_h, kernel, stride, padding);
+        let out_w = crate::backend::Conv2dGeometry::out_size(in_w, kernel, stride, padding);
+        let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
+            fail(format!(
+                "the {kernel}x{kernel} window is larger than the padded input"
+            ));
+        };
+        Pool2dGeometry {
+            batch,
+            channels,
+            in_h,
+            in_w,
+            kernel,
+            stride,
+            padding,
+            out_h,
+            out_w,
+        }
+    }
+
+    pub fn input_shape(&self) -> Shape {
+        Shape::new([self.batch, self.channels, self.in_h, self.in_w])
+    }
+
+    pub fn output_shape(&self) -> Shape {
+        Shape::new([self.batch, self.channels, self.out_h, self.out_w])
+    }
+}
+
+impl Tensor {
+    /// Max-pooling as `torch.nn.functional.max_pool2d(..., return_indices=True)`: returns the
+    /// pooled tensor and, per output, the argmax's flat position within its `H × W` plane.
+    #[track_caller]
+    pub fn max_pool2d(&self, kernel: usize, stride: usize, padding: usize) -> (Tensor, Indices) {
+        let geometry = Pool2dGeometry::from_shape(self.shape(), kernel, stride, padding);
+        let (out, indices) = self.storage().max_pool2d(&geometry);
+        let shape = geometry.output_shape();
+        (
+            Tensor::from_storage(out, shape.clone()),
+            Indices::from_storage(indices, shape),
+        )
+    }
+
+    /// Gradient of max-pooling: `self` is the output gradient; each value is added onto the
+    /// input position its window chose.
+    #[track_caller]
+    pub fn max_pool2d_backward(&self, indices: &Indices, geometry: &Pool2dGeometry) -> Tensor {
+        assert_eq!(
+            self.shape(),
+            &geometry.output_shape(),
+            "max_pool2d backward: output gradient {} does not match the output shape {}",
+            self.shape(),
+            geometry.output_shape()
+        );
+        let storage = self
+            .storage()
+            .max_pool2d_backward(indices.storage(), geometry);
+        Tensor::from_storage(storage, geometry.input_shape())
+    }
+}

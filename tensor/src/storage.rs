@@ -1,0 +1,215 @@
+//! A tensor's buffer on whichever device holds it, and the dispatch from the device-independent
+//! [`Backend`] calls to the backend of that device.
+//!
+//! `Storage` implements [`Backend`] itself by forwarding each kernel to the variant's backend,
+//! so [`Tensor`](crate::Tensor) talks to one type and each kernel's dispatch is written once.
+//! The CUDA backend adds one variant here and one arm per kernel.
+
+use crate::backend::{
+    AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp, UnaryOp,
+};
+use crate::cpu::CpuStorage;
+use crate::{Device, Shape};
+
+#[derive(Clone, Debug)]
+pub enum Storage {
+    Cpu(CpuStorage),
+}
+
+/// Integer buffers (class labels, argmax positions) on a device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IndexStorage {
+    Cpu(Vec<u32>),
+}
+
+impl Storage {
+    pub fn from_vec(values: Vec<f32>, device: Device) -> crate::Result<Self> {
+        match device {
+            Device::Cpu => Ok(Storage::Cpu(CpuStorage(values))),
+            Device::Cuda(_) => Err(crate::Error::DeviceUnavailable(cuda_unavailable())),
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        match self {
+            Storage::Cpu(_) => Device::Cpu,
+        }
+    }
+}
+
+impl IndexStorage {
+    pub fn from_vec(values: Vec<u32>, device: Device) -> crate::Result<Self> {
+        match device {
+            Device::Cpu => Ok(IndexStorage::Cpu(values)),
+            Device::Cuda(_) => Err(crate::Error::DeviceUnavailable(cuda_unavailable())),
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        match self {
+            IndexStorage::Cpu(_) => Device::Cpu,
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<u32> {
+        match self {
+            IndexStorage::Cpu(values) => values.clone(),
+        }
+    }
+}
+
+fn cuda_unavailable() -> String {
+    if cfg!(feature = "cuda") {
+        "the CUDA backend is not part of this build yet; use --device cpu".to_string()
+    } else {
+        "rustgrad was built without the `cuda` feature; rebuild with `--features cuda` or use --device cpu"
+            .to_string()
+    }
+}
+
+impl Backend for Storage {
+    type Indices = IndexStorage;
+
+    fn len(&self) -> usize {
+        match self {
+            Storage::Cpu(s) => s.len(),
+        }
+    }
+
+    fn to_vec(&self) -> Vec<f32> {
+        match self {
+            Storage::Cpu(s) => s.to_vec(),
+        }
+    }
+
+    fn unary(&self, op: UnaryOp) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.unary(op)),
+        }
+    }
+
+    fn binary(
+        &self,
+        rhs: &Self,
+        op: BinaryOp,
+        lhs_shape: &Shape,
+        rhs_shape: &Shape,
+        out_shape: &Shape,
+    ) -> Self {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => {
+                Storage::Cpu(a.binary(b, op, lhs_shape, rhs_shape, out_shape))
+            }
+        }
+    }
+
+    fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.permute(shape, axes)),
+        }
+    }
+
+    fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.reduce(op, layout)),
+        }
+    }
+
+    fn argmax(&self, layout: AxisLayout) -> IndexStorage {
+        match self {
+            Storage::Cpu(s) => IndexStorage::Cpu(s.argmax(layout)),
+        }
+    }
+
+    fn scatter_along_axis(&self, indices: &IndexStorage, layout: AxisLayout) -> Self {
+        match (self, indices) {
+            (Storage::Cpu(s), IndexStorage::Cpu(i)) => {
+                Storage::Cpu(s.scatter_along_axis(i, layout))
+            }
+        }
+    }
+
+    fn gemm(&self, rhs: &Self, spec: &GemmSpec) -> Self {
+        match (self, rhs) {
+            (Storage::Cpu(a), Storage::Cpu(b)) => Storage::Cpu(a.gemm(b, spec)),
+        }
+    }
+
+    fn conv2d(&self, weight: &Self, bias: Option<&Self>, geometry: &Conv2dGeometry) -> Self {
+        match (self, weight, bias) {
+            (Storage::Cpu(x), Storage::Cpu(w), None) => Storage::Cpu(x.conv2d(w, None, geometry)),
+            (Storage::Cpu(x), Storage::Cpu(w), Some(Storage::Cpu(b))) => {
+                Storage::Cpu(x.conv2d(w, Some(b), geometry))
+            }
+        }
+    }
+
+    fn conv2d_input_grad(&self, weight: &Self, geometry: &Conv2dGeometry) -> Self {
+        match (self, weight) {
+            (Storage::Cpu(dy), Storage::Cpu(w)) => Storage::Cpu(dy.conv2d_input_grad(w, geometry)),
+        }
+    }
+
+    fn conv2d_weight_grad(&self, input: &Self, geometry: &Conv2dGeometry) -> Self {
+        match (self, input) {
+            (Storage::Cpu(dy), Storage::Cpu(x)) => Storage::Cpu(dy.conv2d_weight_grad(x, geometry)),
+        }
+    }
+
+    fn max_pool2d(&self, geometry: &Pool2dGeometry) -> (Self, IndexStorage) {
+        match self {
+            Storage::Cpu(s) => {
+                let (out, indices) = s.max_pool2d(geometry);
+                (Storage::Cpu(out), IndexStorage::Cpu(indices))
+            }
+        }
+    }
+
+    fn max_pool2d_backward(&self, indices: &IndexStorage, geometry: &Pool2dGeometry) -> Self {
+        match (self, indices) {
+            (Storage::Cpu(dy), IndexStorage::Cpu(i)) => {
+                Storage::Cpu(dy.max_pool2d_backward(i, geometry))
+            }
+        }
+    }
+
+    fn softmax(&self, layout: AxisLayout) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.softmax(layout)),
+        }
+    }
+
+    fn log_softmax(&self, layout: AxisLayout) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.log_softmax(layout)),
+        }
+    }
+
+    fn cross_entropy(&self, labels: &IndexStorage, rows: usize, classes: usize) -> Self {
+        match (self, labels) {
+            (Storage::Cpu(s), IndexStorage::Cpu(l)) => {
+                Storage::Cpu(s.cross_entropy(l, rows, classes))
+            }
+        }
+    }
+
+    fn cross_entropy_backward(
+        &self,
+        labels: &IndexStorage,
+        grad_loss: &Self,
+        rows: usize,
+        classes: usize,
+    ) -> Self {
+        match (self, labels, grad_loss) {
+            (Storage::Cpu(s), IndexStorage::Cpu(l), Storage::Cpu(g)) => {
+                Storage::Cpu(s.cross_entropy_backward(l, g, rows, classes))
+            }
+        }
+    }
+
+    fn dropout_mask_like(&self, p: f32, seed: u64) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.dropout_mask_like(p, seed)),
+        }
+    }
+}
