@@ -8,29 +8,39 @@ impl Conv2dGeometry {
     /// The geometry of `conv2d(input, weight)`, panicking with both shapes when they do not fit.
     #[track_caller]
     pub fn from_shapes(input: &Shape, weight: &Shape, stride: usize, padding: usize) -> Self {
-        let fail =
-            |why: String| -> ! { panic!("conv2d: input {input} and weight {weight}: {why}") };
+        match Conv2dGeometry::try_from_shapes(input, weight, stride, padding) {
+            Ok(geometry) => geometry,
+            Err(why) => panic!("conv2d: input {input} and weight {weight}: {why}"),
+        }
+    }
+
+    fn try_from_shapes(
+        input: &Shape,
+        weight: &Shape,
+        stride: usize,
+        padding: usize,
+    ) -> Result<Self, String> {
         if input.rank() != 4 || weight.rank() != 4 {
-            fail("input must be [N, C, H, W] and weight [C_out, C_in, kH, kW]".into());
+            return Err("input must be [N, C, H, W] and weight [C_out, C_in, kH, kW]".into());
         }
         let [batch, in_channels, in_h, in_w] = input.dims().try_into().unwrap();
         let [out_channels, weight_in, kernel_h, kernel_w] = weight.dims().try_into().unwrap();
         if weight_in != in_channels {
-            fail(format!(
+            return Err(format!(
                 "input has {in_channels} channels but the weight expects {weight_in}"
             ));
         }
         if stride == 0 {
-            fail("stride must be at least 1".into());
+            return Err("stride must be at least 1".into());
         }
         let out_h = Conv2dGeometry::out_size(in_h, kernel_h, stride, padding);
         let out_w = Conv2dGeometry::out_size(in_w, kernel_w, stride, padding);
         let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
-            fail(format!(
+            return Err(format!(
                 "the {kernel_h}x{kernel_w} kernel is larger than the padded input"
             ));
         };
-        Conv2dGeometry {
+        Ok(Conv2dGeometry {
             batch,
             in_channels,
             out_channels,
@@ -42,7 +52,7 @@ impl Conv2dGeometry {
             padding,
             out_h,
             out_w,
-        }
+        })
     }
 
     pub fn input_shape(&self) -> Shape {

@@ -17,7 +17,10 @@ impl Tensor {
     #[track_caller]
     pub fn matmul_t(&self, rhs: &Tensor, transpose_a: bool, transpose_b: bool) -> Tensor {
         assert_same_device("matmul", self, rhs);
-        let spec = gemm_spec(self.shape(), rhs.shape(), transpose_a, transpose_b);
+        let spec = match gemm_spec(self.shape(), rhs.shape(), transpose_a, transpose_b) {
+            Ok(spec) => spec,
+            Err(why) => panic!("matmul: shapes {} and {} {why}", self.shape(), rhs.shape()),
+        };
         let out_shape = if self.rank() == 3 {
             Shape::new([spec.batch, spec.m, spec.n])
         } else {
@@ -27,17 +30,20 @@ impl Tensor {
     }
 }
 
-/// Reads m, n, k and the batch from the operands' shapes, panicking on any mismatch.
-#[track_caller]
-fn gemm_spec(a: &Shape, b: &Shape, transpose_a: bool, transpose_b: bool) -> GemmSpec {
-    let fail = |why: &str| -> ! { panic!("matmul: shapes {a} and {b} {why}") };
+/// Reads m, n, k and the batch from the operands' shapes, or says why they do not fit.
+fn gemm_spec(
+    a: &Shape,
+    b: &Shape,
+    transpose_a: bool,
+    transpose_b: bool,
+) -> Result<GemmSpec, String> {
     if a.rank() != b.rank() || !(a.rank() == 2 || a.rank() == 3) {
-        fail("must both be 2-D or both 3-D (batched)");
+        return Err("must both be 2-D or both 3-D (batched)".into());
     }
     let batched = a.rank() == 3;
     let batch = if batched { a.dims()[0] } else { 1 };
     if batched && b.dims()[0] != batch {
-        fail("have different batch sizes");
+        return Err("have different batch sizes".into());
     }
     let last_two = |s: &Shape, transpose: bool| {
         let (rows, cols) = (s.dims()[s.rank() - 2], s.dims()[s.rank() - 1]);
@@ -50,16 +56,16 @@ fn gemm_spec(a: &Shape, b: &Shape, transpose_a: bool, transpose_b: bool) -> Gemm
     let (m, k) = last_two(a, transpose_a);
     let (k_b, n) = last_two(b, transpose_b);
     if k != k_b {
-        fail(&format!(
+        return Err(format!(
             "do not chain: inner dimensions {k} and {k_b} differ"
         ));
     }
-    GemmSpec {
+    Ok(GemmSpec {
         batch,
         m,
         n,
         k,
         transpose_a,
         transpose_b,
-    }
+    })
 }

@@ -4,24 +4,36 @@ use crate::backend::{Backend, Pool2dGeometry};
 use crate::{Indices, Shape, Tensor};
 
 impl Pool2dGeometry {
+    /// The geometry of `max_pool2d(input, ...)`, panicking with the shape when it does not fit.
     #[track_caller]
     pub fn from_shape(input: &Shape, kernel: usize, stride: usize, padding: usize) -> Self {
-        let fail = |why: String| -> ! { panic!("max_pool2d: input {input}: {why}") };
+        match Pool2dGeometry::try_from_shape(input, kernel, stride, padding) {
+            Ok(geometry) => geometry,
+            Err(why) => panic!("max_pool2d: input {input}: {why}"),
+        }
+    }
+
+    fn try_from_shape(
+        input: &Shape,
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    ) -> Result<Self, String> {
         if input.rank() != 4 {
-            fail("input must be [N, C, H, W]".into());
+            return Err("input must be [N, C, H, W]".into());
         }
         if kernel == 0 || stride == 0 || 2 * padding > kernel {
-            fail(format!("kernel {kernel}, stride {stride}, padding {padding}: need kernel, stride >= 1 and padding <= kernel / 2"));
+            return Err(format!("kernel {kernel}, stride {stride}, padding {padding}: need kernel, stride >= 1 and padding <= kernel / 2"));
         }
         let [batch, channels, in_h, in_w] = input.dims().try_into().unwrap();
         let out_h = crate::backend::Conv2dGeometry::out_size(in_h, kernel, stride, padding);
         let out_w = crate::backend::Conv2dGeometry::out_size(in_w, kernel, stride, padding);
         let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
-            fail(format!(
+            return Err(format!(
                 "the {kernel}x{kernel} window is larger than the padded input"
             ));
         };
-        Pool2dGeometry {
+        Ok(Pool2dGeometry {
             batch,
             channels,
             in_h,
@@ -31,7 +43,7 @@ impl Pool2dGeometry {
             padding,
             out_h,
             out_w,
-        }
+        })
     }
 
     pub fn input_shape(&self) -> Shape {

@@ -1,0 +1,31 @@
+//! 2-D convolution. Its gradients are themselves convolution-shaped GEMMs (see the CPU
+//! kernels): the input gradient scatters `Wᵀ · G` back through col2im, the weight gradient is
+//! `G · im2colᵀ`, and the bias gradient sums G over batch and pixels.
+
+use crate::var::rule;
+use crate::Var;
+use tensor::Conv2dGeometry;
+
+impl Var {
+    /// `conv2d(x, W) + b` with square stride and zero padding, like `torch.nn.functional.conv2d`.
+    #[track_caller]
+    pub fn conv2d(&self, weight: &Var, bias: Option<&Var>, stride: usize, padding: usize) -> Var {
+        let (x, w) = (self.value().clone(), weight.value().clone());
+        let out = x.conv2d(&w, bias.map(Var::value), stride, padding);
+        let geometry = Conv2dGeometry::from_shapes(x.shape(), w.shape(), stride, padding);
+        let input_rule = rule(move |g| g.conv2d_input_grad(&w, &geometry));
+        let weight_rule = rule(move |g| g.conv2d_weight_grad(&x, &geometry));
+        match bias {
+            None => Var::record(out, [(self, input_rule), (weight, weight_rule)]),
+            Some(bias) => {
+                // Each bias value was added at every (n, y, x): sum over those axes.
+                let bias_rule =
+                    rule(|g| g.sum_axis(3, false).sum_axis(2, false).sum_axis(0, false));
+                Var::record(
+                    out,
+                    [(self, input_rule), (weight, weight_rule), (bias, bias_rule)],
+                )
+            }
+        }
+    }
+}

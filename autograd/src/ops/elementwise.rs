@@ -1,0 +1,139 @@
+//! Elementwise ops. For broadcasting ops, an input that was stretched along some axes receives
+//! the sum of the gradient over those axes (`sum_to_shape`).
+
+use crate::var::rule;
+use crate::Var;
+
+impl Var {
+    /// `a + b`: ∂/∂a = 1, ∂/∂b = 1.
+    #[track_caller]
+    pub fn add(&self, rhs: &Var) -> Var {
+        let out = self.value().add(rhs.value());
+        let (a_shape, b_shape) = (self.shape().clone(), rhs.shape().clone());
+        Var::record(
+            out,
+            [
+                (self, rule(move |g| g.sum_to_shape(&a_shape))),
+                (rhs, rule(move |g| g.sum_to_shape(&b_shape))),
+            ],
+        )
+    }
+
+    /// `a − b`: ∂/∂a = 1, ∂/∂b = −1.
+    #[track_caller]
+    pub fn sub(&self, rhs: &Var) -> Var {
+        let out = self.value().sub(rhs.value());
+        let (a_shape, b_shape) = (self.shape().clone(), rhs.shape().clone());
+        Var::record(
+            out,
+            [
+                (self, rule(move |g| g.sum_to_shape(&a_shape))),
+                (rhs, rule(move |g| g.neg().sum_to_shape(&b_shape))),
+            ],
+        )
+    }
+
+    /// `a · b`: ∂/∂a = b, ∂/∂b = a.
+    #[track_caller]
+    pub fn mul(&self, rhs: &Var) -> Var {
+        let (a, b) = (self.value().clone(), rhs.value().clone());
+        let out = a.mul(&b);
+        let (a_for_b, b_for_a) = (a.clone(), b.clone());
+        Var::record(
+            out,
+            [
+                (self, rule(move |g| g.mul(&b_for_a).sum_to_shape(a.shape()))),
+                (rhs, rule(move |g| g.mul(&a_for_b).sum_to_shape(b.shape()))),
+            ],
+        )
+    }
+
+    /// `a / b`: ∂/∂a = 1/b, ∂/∂b = −a/b².
+    #[track_caller]
+    pub fn div(&self, rhs: &Var) -> Var {
+        let (a, b) = (self.value().clone(), rhs.value().clone());
+        let out = a.div(&b);
+        let (a_for_b, b_for_a) = (a.clone(), b.clone());
+        Var::record(
+            out,
+            [
+                (self, rule(move |g| g.div(&b_for_a).sum_to_shape(a.shape()))),
+                (
+                    rhs,
+                    rule(move |g| {
+                        let d = a_for_b.div(&b.mul(&b)).neg();
+                        g.mul(&d).sum_to_shape(b.shape())
+                    }),
+                ),
+            ],
+        )
+    }
+
+    /// `x + c`: ∂/∂x = 1.
+    pub fn add_scalar(&self, c: f32) -> Var {
+        Var::record(self.value().add_scalar(c), [(self, rule(|g| g.clone()))])
+    }
+
+    /// `c · x`: ∂/∂x = c.
+    pub fn mul_scalar(&self, c: f32) -> Var {
+        Var::record(
+            self.value().mul_scalar(c),
+            [(self, rule(move |g| g.mul_scalar(c)))],
+        )
+    }
+
+    /// `−x`: ∂/∂x = −1.
+    pub fn neg(&self) -> Var {
+        Var::record(self.value().neg(), [(self, rule(|g| g.neg()))])
+    }
+
+    /// `eˣ`: ∂/∂x = eˣ, the output itself.
+    pub fn exp(&self) -> Var {
+        let out = self.value().exp();
+        let saved = out.clone();
+        Var::record(out, [(self, rule(move |g| g.mul(&saved)))])
+    }
+
+    /// `ln x`: ∂/∂x = 1/x.
+    pub fn log(&self) -> Var {
+        let x = self.value().clone();
+        Var::record(x.log(), [(self, rule(move |g| g.div(&x)))])
+    }
+
+    /// `√x`: ∂/∂x = 1 / (2√x).
+    pub fn sqrt(&self) -> Var {
+        let out = self.value().sqrt();
+        let saved = out.clone();
+        Var::record(out, [(self, rule(move |g| g.div(&saved).mul_scalar(0.5)))])
+    }
+
+    /// `xᵖ`: ∂/∂x = p·xᵖ⁻¹.
+    pub fn powf(&self, p: f32) -> Var {
+        let x = self.value().clone();
+        Var::record(
+            x.powf(p),
+            [(self, rule(move |g| g.mul(&x.powf(p - 1.0)).mul_scalar(p)))],
+        )
+    }
+
+    /// `max(x, 0)`: ∂/∂x = 1 where x > 0, else 0.
+    pub fn relu(&self) -> Var {
+        let out = self.value().relu();
+        // relu(x) > 0 exactly where x > 0, so the output can stand in for the input.
+        let saved = out.clone();
+        Var::record(out, [(self, rule(move |g| g.mul(&saved.step())))])
+    }
+
+    /// Inverted dropout: in training, zero each element with probability `p` and scale the
+    /// rest by `1 / (1 − p)`; the mask comes from `seed`. ∂/∂x = the mask. Pass `training =
+    /// false` (evaluation) for the identity.
+    #[track_caller]
+    pub fn dropout(&self, p: f32, seed: u64, training: bool) -> Var {
+        if !training || p == 0.0 {
+            return self.clone();
+        }
+        let mask = self.value().dropout_mask_like(p, seed);
+        let out = self.value().mul(&mask);
+        Var::record(out, [(self, rule(move |g| g.mul(&mask)))])
+    }
+}

@@ -1,0 +1,134 @@
+//! The tape: a record of every differentiable op run during a forward pass, in order.
+//!
+//! Each op appends a [`Node`] holding, for each tracked input, the input's node id and a
+//! closure that turns the output's gradient into that input's gradient (the chain rule for
+//! one op). [`Tape::backward`] walks the nodes once in reverse, so every node's gradient is
+//! complete before it is passed on to its inputs.
+
+use crate::Var;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use tensor::Tensor;
+
+/// Maps the gradient of an op's output to the gradient of one of its inputs.
+pub type GradFn = Box<dyn Fn(&Tensor) -> Tensor>;
+
+/// One recorded value: a leaf (no inputs) or an op's output with a rule per tracked input.
+pub(crate) struct Node {
+    inputs: Vec<(usize, GradFn)>,
+}
+
+#[derive(Default)]
+pub(crate) struct TapeInner {
+    nodes: RefCell<Vec<Node>>,
+    /// Set once `backward` has consumed the nodes (and freed what they saved).
+    consumed: std::cell::Cell<bool>,
+}
+
+impl TapeInner {
+    pub(crate) fn push(&self, inputs: Vec<(usize, GradFn)>) -> usize {
+        assert!(
+            !self.consumed.get(),
+            "this tape's backward() has already run; record a new forward pass on a new Tape"
+        );
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(Node { inputs });
+        nodes.len() - 1
+    }
+}
+
+/// Records a forward pass. Create one per training step; dropping it frees every saved tensor.
+#[derive(Clone, Default)]
+pub struct Tape {
+    inner: Rc<TapeInner>,
+}
+
+impl Tape {
+    pub fn new() -> Self {
+        Tape::default()
+    }
+
+    /// A tracked input (typically a parameter): `backward` will report its gradient.
+    pub fn leaf(&self, value: Tensor) -> Var {
+        let id = self.inner.push(Vec::new());
+        Var::tracked(value, Rc::clone(&self.inner), id)
+    }
+
+    /// Number of recorded nodes (leaves and op outputs).
+    pub fn len(&self) -> usize {
+        self.inner.nodes.borrow().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Reverse-mode differentiation of the scalar `loss` with respect to every leaf of its tape.
+///
+/// Consumes the tape's nodes (like PyTorch without `retain_graph`): the saved activations are
+/// freed as the walk passes them, so memory peaks at the forward pass, not after it.
+#[track_caller]
+pub fn backward(loss: &Var) -> Gradients {
+    let Some((tape, loss_id)) = loss.node() else {
+        panic!("backward: the loss was computed without a tape (no input came from Tape::leaf)");
+    };
+    assert_eq!(
+        loss.value().numel(),
+        1,
+        "backward: the loss must be a scalar, not shape {}",
+        loss.value().shape()
+    );
+    assert!(
+        !tape.consumed.replace(true),
+        "backward: this tape's backward() has already run"
+    );
+    let nodes = std::mem::take(&mut *tape.nodes.borrow_mut());
+
+    let mut grads: Vec<Option<Tensor>> = vec![None; nodes.len()];
+    grads[loss_id] = Some(loss.value().ones_like());
+    let mut leaves = HashMap::new();
+    for (id, node) in nodes.into_iter().enumerate().take(loss_id + 1).rev() {
+        let Some(grad) = grads[id].take() else {
+            continue; // the loss does not depend on this node
+        };
+        if node.inputs.is_empty() {
+            leaves.insert(id, grad);
+            continue;
+        }
+        for (input, grad_fn) in &node.inputs {
+            let contribution = grad_fn(&grad);
+            grads[*input] = Some(match grads[*input].take() {
+                Some(sum) => sum.add(&contribution),
+                None => contribution,
+            });
+        }
+        // `node` drops here, and with it the tensors its closures saved.
+    }
+    Gradients { leaves }
+}
+
+/// The gradients of a loss with respect to the leaves of its tape.
+pub struct Gradients {
+    leaves: HashMap<usize, Tensor>,
+}
+
+impl Gradients {
+    /// The gradient for `leaf`, or `None` when the loss does not depend on it.
+    #[track_caller]
+    pub fn get(&self, leaf: &Var) -> Option<&Tensor> {
+        let (_, id) = leaf
+            .node()
+            .expect("Gradients::get: this Var is not tracked by a tape");
+        self.leaves.get(&id)
+    }
+
+    /// The gradient for `leaf`, or zeros of its shape when the loss does not depend on it.
+    #[track_caller]
+    pub fn get_or_zeros(&self, leaf: &Var) -> Tensor {
+        self.get(leaf)
+            .cloned()
+            .unwrap_or_else(|| leaf.value().zeros_like())
+    }
+}

@@ -1,0 +1,94 @@
+//! `Var`: a tensor that may be tracked by a tape.
+//!
+//! A tracked `Var` knows its tape and node id, and every op on it records how to differentiate
+//! itself. An untracked `Var` (made with [`Var::constant`]) records nothing: evaluation runs this
+//! way, with no tape, no saved tensors and no extra memory.
+
+use crate::tape::{GradFn, TapeInner};
+use std::rc::Rc;
+use tensor::{Shape, Tensor};
+
+#[derive(Clone)]
+pub struct Var {
+    value: Tensor,
+    node: Option<(Rc<TapeInner>, usize)>,
+}
+
+impl Var {
+    /// A value that no gradient flows into (inputs, labels, evaluation).
+    pub fn constant(value: Tensor) -> Self {
+        Var { value, node: None }
+    }
+
+    pub(crate) fn tracked(value: Tensor, tape: Rc<TapeInner>, id: usize) -> Self {
+        Var {
+            value,
+            node: Some((tape, id)),
+        }
+    }
+
+    pub(crate) fn node(&self) -> Option<(Rc<TapeInner>, usize)> {
+        self.node.clone()
+    }
+
+    pub fn value(&self) -> &Tensor {
+        &self.value
+    }
+
+    pub fn into_value(self) -> Tensor {
+        self.value
+    }
+
+    pub fn shape(&self) -> &Shape {
+        self.value.shape()
+    }
+
+    pub fn dims(&self) -> &[usize] {
+        self.value.dims()
+    }
+
+    /// Whether ops on this value are being recorded.
+    pub fn is_tracked(&self) -> bool {
+        self.node.is_some()
+    }
+
+    /// Wraps an op's output: when any input is tracked, appends a node whose backward rules are
+    /// the given closures (one per input, mapping the output gradient to that input's gradient).
+    /// Untracked inputs' rules are dropped unused, so no gradient is computed for constants.
+    #[track_caller]
+    pub(crate) fn record<const N: usize>(value: Tensor, inputs: [(&Var, GradFn); N]) -> Var {
+        let mut tape: Option<Rc<TapeInner>> = None;
+        let mut rules = Vec::new();
+        for (input, grad_fn) in inputs {
+            let Some((input_tape, id)) = &input.node else {
+                continue;
+            };
+            match &tape {
+                Some(t) => assert!(
+                    Rc::ptr_eq(t, input_tape),
+                    "an op mixes Vars from two different tapes"
+                ),
+                None => tape = Some(Rc::clone(input_tape)),
+            }
+            rules.push((*id, grad_fn));
+        }
+        match tape {
+            Some(tape) => {
+                let id = tape.push(rules);
+                Var::tracked(value, tape, id)
+            }
+            None => Var::constant(value),
+        }
+    }
+}
+
+/// Boxes a backward rule; keeps each op's definition short.
+pub(crate) fn rule(f: impl Fn(&Tensor) -> Tensor + 'static) -> GradFn {
+    Box::new(f)
+}
+
+impl std::fmt::Debug for Var {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Var({:?}, tracked: {})", self.value, self.is_tracked())
+    }
+}
