@@ -1,0 +1,214 @@
+//! Every optimized CPU kernel against its naive reference, on random shapes that include odd
+//! sizes, batch 1, strides and padding.
+
+use tensor::cpu::{conv, elementwise, gemm, pool};
+use tensor::{BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, Rng, Shape};
+
+fn random_vec(len: usize, rng: &mut Rng) -> Vec<f32> {
+    (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
+}
+
+#[track_caller]
+fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: length");
+    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= 1e-4 * (1.0 + e.abs()),
+            "{what}[{i}]: {a} vs reference {e}"
+        );
+    }
+}
+
+#[test]
+fn gemm_matches_naive_for_random_shapes_and_flags() {
+    let mut rng = Rng::new(1);
+    for case in 0..40 {
+        let spec = GemmSpec {
+            batch: 1 + rng.below(3),
+            m: 1 + rng.below(37),
+            n: 1 + rng.below(41),
+            k: 1 + rng.below(53),
+            transpose_a: rng.below(2) == 1,
+            transpose_b: rng.below(2) == 1,
+        };
+        let a = random_vec(spec.batch * spec.m * spec.k, &mut rng);
+        let b = random_vec(spec.batch * spec.k * spec.n, &mut rng);
+        let what = format!("case {case} {spec:?}");
+        assert_close(
+            &gemm::gemm(&a, &b, &spec),
+            &gemm::gemm_naive(&a, &b, &spec),
+            &what,
+        );
+    }
+}
+
+fn random_conv_geometry(rng: &mut Rng) -> Conv2dGeometry {
+    let kernel_h = 1 + rng.below(5);
+    let kernel_w = 1 + rng.below(5);
+    let padding = rng.below(3);
+    let stride = 1 + rng.below(3);
+    let in_h = kernel_h + rng.below(9);
+    let in_w = kernel_w + rng.below(9);
+    Conv2dGeometry {
+        batch: 1 + rng.below(3),
+        in_channels: 1 + rng.below(4),
+        out_channels: 1 + rng.below(5),
+        in_h,
+        in_w,
+        kernel_h,
+        kernel_w,
+        stride,
+        padding,
+        out_h: Conv2dGeometry::out_size(in_h, kernel_h, stride, padding).unwrap(),
+        out_w: Conv2dGeometry::out_size(in_w, kernel_w, stride, padding).unwrap(),
+    }
+}
+
+fn check_conv(g: &Conv2dGeometry, rng: &mut Rng, what: &str) {
+    let x = random_vec(g.batch * g.in_channels * g.in_h * g.in_w, rng);
+    let w = random_vec(g.out_channels * g.patch_len(), rng);
+    let b = random_vec(g.out_channels, rng);
+    let dy = random_vec(g.batch * g.out_channels * g.out_pixels(), rng);
+    assert_close(
+        &conv::conv2d(&x, &w, Some(&b), g),
+        &conv::conv2d_naive(&x, &w, Some(&b), g),
+        &format!("{what} forward"),
+    );
+    assert_close(
+        &conv::conv2d(&x, &w, None, g),
+        &conv::conv2d_naive(&x, &w, None, g),
+        &format!("{what} forward, no bias"),
+    );
+    assert_close(
+        &conv::conv2d_input_grad(&dy, &w, g),
+        &conv::conv2d_input_grad_naive(&dy, &w, g),
+        &format!("{what} input grad"),
+    );
+    assert_close(
+        &conv::conv2d_weight_grad(&dy, &x, g),
+        &conv::conv2d_weight_grad_naive(&dy, &x, g),
+        &format!("{what} weight grad"),
+    );
+}
+
+#[test]
+fn conv2d_matches_naive_for_random_geometries() {
+    let mut rng = Rng::new(2);
+    for case in 0..60 {
+        let g = random_conv_geometry(&mut rng);
+        check_conv(&g, &mut rng, &format!("case {case} {g:?}"));
+    }
+}
+
+#[test]
+fn conv2d_matches_naive_for_alexnet_like_geometries() {
+    let mut rng = Rng::new(3);
+    // Scaled-down versions of AlexNet's conv1 (k11 s4), conv2 (k5 p2) and conv3-5 (k3 p1).
+    for (batch, cin, cout, size, kernel, stride, padding) in [
+        (2, 1, 4, 35, 11, 4, 0),
+        (1, 6, 5, 13, 5, 1, 2),
+        (3, 8, 7, 6, 3, 1, 1),
+    ] {
+        let out = Conv2dGeometry::out_size(size, kernel, stride, padding).unwrap();
+        let g = Conv2dGeometry {
+            batch,
+            in_channels: cin,
+            out_channels: cout,
+            in_h: size,
+            in_w: size,
+            kernel_h: kernel,
+            kernel_w: kernel,
+            stride,
+            padding,
+            out_h: out,
+            out_w: out,
+        };
+        check_conv(&g, &mut rng, &format!("{g:?}"));
+    }
+}
+
+#[test]
+fn max_pool2d_matches_naive() {
+    let mut rng = Rng::new(4);
+    for case in 0..40 {
+        let kernel = 1 + rng.below(4);
+        let padding = rng.below(kernel / 2 + 1);
+        let stride = 1 + rng.below(3);
+        let (in_h, in_w) = (kernel + rng.below(8), kernel + rng.below(8));
+        let g = Pool2dGeometry {
+            batch: 1 + rng.below(3),
+            channels: 1 + rng.below(3),
+            in_h,
+            in_w,
+            kernel,
+            stride,
+            padding,
+            out_h: Conv2dGeometry::out_size(in_h, kernel, stride, padding).unwrap(),
+            out_w: Conv2dGeometry::out_size(in_w, kernel, stride, padding).unwrap(),
+        };
+        let x = random_vec(g.planes() * in_h * in_w, &mut rng);
+        let (out, indices) = pool::max_pool2d(&x, &g);
+        let (out_ref, indices_ref) = pool::max_pool2d_naive(&x, &g);
+        assert_close(&out, &out_ref, &format!("case {case} {g:?}"));
+        assert_eq!(indices, indices_ref, "case {case} {g:?} indices");
+        // The backward must route every output gradient to exactly that index.
+        let dy = random_vec(out.len(), &mut rng);
+        let dx = pool::max_pool2d_backward(&dy, &indices, &g);
+        let mut dx_ref = vec![0.0; x.len()];
+        let plane_out = g.out_h * g.out_w;
+        for (o, (&d, &i)) in dy.iter().zip(&indices).enumerate() {
+            dx_ref[(o / plane_out) * in_h * in_w + i as usize] += d;
+        }
+        assert_close(&dx, &dx_ref, &format!("case {case} backward"));
+    }
+}
+
+#[test]
+fn broadcasting_binary_matches_naive() {
+    let mut rng = Rng::new(5);
+    for case in 0..60 {
+        let rank = 1 + rng.below(4);
+        let out: Vec<usize> = (0..rank).map(|_| 1 + rng.below(5)).collect();
+        // Each operand drops some leading axes and squeezes some others to 1.
+        let operand = |rng: &mut Rng| {
+            let skip = rng.below(rank);
+            Shape::new(
+                out[skip..]
+                    .iter()
+                    .map(|&d| if rng.below(3) == 0 { 1 } else { d })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (a_shape, b_shape) = (operand(&mut rng), operand(&mut rng));
+        let out_shape = a_shape.broadcast(&b_shape).unwrap();
+        let a = random_vec(a_shape.numel(), &mut rng);
+        let b = random_vec(b_shape.numel(), &mut rng);
+        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
+            assert_close(
+                &elementwise::binary(&a, &b, op, &a_shape, &b_shape, &out_shape),
+                &elementwise::binary_naive(&a, &b, op, &a_shape, &b_shape, &out_shape),
+                &format!("case {case} {op:?} {a_shape} {b_shape}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn dropout_mask_keeps_the_expected_fraction_and_scale() {
+    let mask = elementwise::dropout_mask(100_000, 0.3, 7);
+    let kept = mask.iter().filter(|&&m| m != 0.0).count() as f32 / mask.len() as f32;
+    assert!((kept - 0.7).abs() < 0.01, "kept fraction {kept}");
+    assert!(mask
+        .iter()
+        .all(|&m| m == 0.0 || (m - 1.0 / 0.7).abs() < 1e-6));
+    assert_eq!(
+        mask,
+        elementwise::dropout_mask(100_000, 0.3, 7),
+        "same seed, same mask"
+    );
+    assert_ne!(
+        mask,
+        elementwise::dropout_mask(100_000, 0.3, 8),
+        "another seed, another mask"
+    );
+}
