@@ -212,3 +212,53 @@ fn dropout_mask_keeps_the_expected_fraction_and_scale() {
         "another seed, another mask"
     );
 }
+
+/// The single-threaded GEMM against the naive loops with beta = 0 and beta = 1, with shapes that
+/// leave partial micro-tiles and span several cache blocks.
+#[test]
+fn sgemm_with_beta_matches_naive() {
+    use tensor::cpu::gemm::{sgemm, MatRef};
+    let mut rng = Rng::new(6);
+    let shapes = [
+        (1, 1, 1),
+        (13, 33, 7),
+        (12, 32, 256),
+        (37, 65, 300),
+        (200, 70, 520),
+        (5, 2100, 3),
+    ];
+    for (case, &(m, n, k)) in shapes.iter().enumerate() {
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = random_vec(m * k, &mut rng);
+            let b = random_vec(k * n, &mut rng);
+            let c0 = random_vec(m * n, &mut rng);
+            let spec = GemmSpec {
+                batch: 1,
+                m,
+                n,
+                k,
+                transpose_a: ta,
+                transpose_b: tb,
+            };
+            let product = gemm::gemm_naive(&a, &b, &spec);
+            let accumulated: Vec<f32> = product.iter().zip(&c0).map(|(p, c)| p + c).collect();
+            let (a, b) = (
+                MatRef {
+                    data: &a,
+                    transposed: ta,
+                },
+                MatRef {
+                    data: &b,
+                    transposed: tb,
+                },
+            );
+            let what = format!("case {case} {spec:?}");
+            let mut c = vec![f32::NAN; m * n]; // beta = 0 must ignore what C held
+            sgemm(a, b, &mut c, m, n, k, 0.0);
+            assert_close(&c, &product, &format!("{what} beta 0"));
+            let mut c = c0.clone();
+            sgemm(a, b, &mut c, m, n, k, 1.0);
+            assert_close(&c, &accumulated, &format!("{what} beta 1"));
+        }
+    }
+}

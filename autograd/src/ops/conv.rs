@@ -19,8 +19,7 @@ impl Var {
             None => Var::record(out, [(self, input_rule), (weight, weight_rule)]),
             Some(bias) => {
                 // Each bias value was added at every (n, y, x): sum over those axes.
-                let bias_rule =
-                    rule(|g| g.sum_axis(3, false).sum_axis(2, false).sum_axis(0, false));
+                let bias_rule = rule(conv2d_bias_grad);
                 Var::record(
                     out,
                     [(self, input_rule), (weight, weight_rule), (bias, bias_rule)],
@@ -28,4 +27,13 @@ impl Var {
             }
         }
     }
+}
+
+/// `Σ_{n,y,x} g[n, c, y, x]`: viewing g as `[N, C, H·W]` makes the inner sum run over
+/// contiguous memory.
+fn conv2d_bias_grad(g: &tensor::Tensor) -> tensor::Tensor {
+    let [n, c, h, w] = g.dims().try_into().expect("conv2d output is 4-D");
+    g.reshape([n, c, h * w])
+        .sum_axis(2, false)
+        .sum_axis(0, false)
 }

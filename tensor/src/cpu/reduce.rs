@@ -1,32 +1,39 @@
 //! Reductions along one axis on the CPU (sum, max, argmax) and the scatter that undoes argmax.
 
 use crate::backend::{AxisLayout, ReduceOp};
+use rayon::prelude::*;
 
-/// Reduces `x` viewed as `outer × len × inner` along the middle axis.
+/// Reduces `x` viewed as `outer × len × inner` along the middle axis. Outer blocks run in
+/// parallel; within a block, rows of `inner` contiguous values are folded into the accumulator
+/// (or, when `inner` is 1, each contiguous lane folds to one number).
 pub fn reduce(x: &[f32], op: ReduceOp, l: AxisLayout) -> Vec<f32> {
-    let mut out = vec![0.0; l.outer * l.inner];
-    for o in 0..l.outer {
-        let block = &x[o * l.len * l.inner..(o + 1) * l.len * l.inner];
-        let acc = &mut out[o * l.inner..(o + 1) * l.inner];
-        match op {
-            ReduceOp::Sum => {
-                // Row by row keeps the inner loop contiguous for any axis.
-                for row in block.chunks(l.inner.max(1)) {
-                    acc.iter_mut().zip(row).for_each(|(a, &v)| *a += v);
-                }
-            }
-            ReduceOp::Max => {
-                acc.fill(f32::NEG_INFINITY);
-                for row in block.chunks(l.inner.max(1)) {
-                    acc.iter_mut().zip(row).for_each(|(a, &v)| {
-                        if v > *a || v.is_nan() {
-                            *a = v;
-                        }
-                    });
-                }
-            }
-        }
+    let (identity, combine): (f32, fn(f32, f32) -> f32) = match op {
+        ReduceOp::Sum => (0.0, |a, v| a + v),
+        // A NaN anywhere makes the maximum NaN, as in PyTorch.
+        ReduceOp::Max => (
+            f32::NEG_INFINITY,
+            |a, v| if v > a || v.is_nan() { v } else { a },
+        ),
+    };
+    let mut out = vec![identity; l.outer * l.inner];
+    if out.is_empty() {
+        return out;
     }
+    let block_len = (l.len * l.inner).max(1);
+    out.par_chunks_mut(l.inner.max(1))
+        .zip(x.par_chunks(block_len))
+        .with_min_len((1 << 14) / block_len + 1)
+        .for_each(|(acc, block)| {
+            if l.inner == 1 {
+                acc[0] = block.iter().fold(identity, |a, &v| combine(a, v));
+            } else {
+                for row in block.chunks(l.inner) {
+                    acc.iter_mut()
+                        .zip(row)
+                        .for_each(|(a, &v)| *a = combine(*a, v));
+                }
+            }
+        });
     out
 }
 
