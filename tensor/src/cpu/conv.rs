@@ -22,20 +22,23 @@ pub fn im2col(x: &[f32], g: &Conv2dGeometry, col: &mut [f32]) {
             for j in 0..g.kernel_w {
                 let row = (c * g.kernel_h + i) * g.kernel_w + j;
                 let dst = &mut col[row * out_pixels..(row + 1) * out_pixels];
-                for oy in 0..g.out_h {
-                    let dst_row = &mut dst[oy * g.out_w..(oy + 1) * g.out_w];
-                    match source_index(oy, i, g.stride, g.padding, g.in_h) {
-                        None => dst_row.fill(0.0),
-                        Some(iy) => {
-                            let src_row = &plane[iy * g.in_w..(iy + 1) * g.in_w];
-                            for (ox, d) in dst_row.iter_mut().enumerate() {
-                                *d = match source_index(ox, j, g.stride, g.padding, g.in_w) {
-                                    Some(ix) => src_row[ix],
-                                    None => 0.0,
-                                };
-                            }
-                        }
-                    }
+                let valid_x = valid_outputs(j, g.stride, g.padding, g.in_w, g.out_w);
+                for (oy, dst_row) in dst.chunks_exact_mut(g.out_w).enumerate() {
+                    let Some(iy) = source_index(oy, i, g.stride, g.padding, g.in_h)
+                        .filter(|_| !valid_x.is_empty())
+                    else {
+                        dst_row.fill(0.0);
+                        continue;
+                    };
+                    let src_row = &plane[iy * g.in_w..(iy + 1) * g.in_w];
+                    dst_row[..valid_x.start].fill(0.0);
+                    dst_row[valid_x.end..].fill(0.0);
+                    let first_ix = valid_x.start * g.stride + j - g.padding;
+                    let src = src_row[first_ix..].iter().step_by(g.stride);
+                    dst_row[valid_x.clone()]
+                        .iter_mut()
+                        .zip(src)
+                        .for_each(|(d, &s)| *d = s);
                 }
             }
         }
@@ -52,21 +55,41 @@ pub fn col2im(col: &[f32], g: &Conv2dGeometry, x: &mut [f32]) {
             for j in 0..g.kernel_w {
                 let row = (c * g.kernel_h + i) * g.kernel_w + j;
                 let src = &col[row * out_pixels..(row + 1) * out_pixels];
-                for oy in 0..g.out_h {
-                    let Some(iy) = source_index(oy, i, g.stride, g.padding, g.in_h) else {
+                let valid_x = valid_outputs(j, g.stride, g.padding, g.in_w, g.out_w);
+                for (oy, src_row) in src.chunks_exact(g.out_w).enumerate() {
+                    let Some(iy) = source_index(oy, i, g.stride, g.padding, g.in_h)
+                        .filter(|_| !valid_x.is_empty())
+                    else {
                         continue;
                     };
                     let dst_row = &mut plane[iy * g.in_w..(iy + 1) * g.in_w];
-                    let src_row = &src[oy * g.out_w..(oy + 1) * g.out_w];
-                    for (ox, &value) in src_row.iter().enumerate() {
-                        if let Some(ix) = source_index(ox, j, g.stride, g.padding, g.in_w) {
-                            dst_row[ix] += value;
-                        }
-                    }
+                    let first_ix = valid_x.start * g.stride + j - g.padding;
+                    let dst = dst_row[first_ix..].iter_mut().step_by(g.stride);
+                    dst.zip(&src_row[valid_x.clone()])
+                        .for_each(|(d, &s)| *d += s);
                 }
             }
         }
     }
+}
+
+/// The output coordinates `o` whose input coordinate `o·stride + k − padding` falls inside
+/// `0..size`: a contiguous range, so the copy loops above need no per-element bounds test.
+fn valid_outputs(
+    k: usize,
+    stride: usize,
+    padding: usize,
+    size: usize,
+    outputs: usize,
+) -> std::ops::Range<usize> {
+    // o·stride + k ≥ padding  ⇔  o ≥ ceil((padding − k) / stride)
+    let first = padding.saturating_sub(k).div_ceil(stride);
+    // o·stride + k − padding ≤ size − 1  ⇔  o ≤ (size − 1 + padding − k) / stride
+    let end = match (size + padding).checked_sub(k + 1) {
+        Some(span) => (span / stride + 1).min(outputs),
+        None => 0,
+    };
+    first.min(end)..end
 }
 
 /// Input coordinate read by output coordinate `out` at kernel offset `k`, or `None` in the padding.
