@@ -33,7 +33,12 @@ const LAYERS: &[Layer] = &[Layer {
 fn bench_layer(c: &mut Criterion, layer: &Layer) {
     let mut rng = Rng::new(0);
     let input_shape = [layer.batch, layer.in_channels, layer.size, layer.size];
-    let weight_shape = [layer.out_channels, layer.in_channels, layer.kernel, layer.kernel];
+    let weight_shape = [
+        layer.out_channels,
+        layer.in_channels,
+        layer.kernel,
+        layer.kernel,
+    ];
     let x = Tensor::rand_uniform(input_shape, -1.0, 1.0, &mut rng);
     let w = Tensor::rand_uniform(weight_shape, -0.1, 0.1, &mut rng);
     let b = Tensor::rand_uniform([layer.out_channels], -0.1, 0.1, &mut rng);
@@ -59,14 +64,17 @@ fn bench_layer(c: &mut Criterion, layer: &Layer) {
         bench.iter(|| black_box(dy.conv2d_weight_grad(&x, &g)))
     });
     group.throughput(Throughput::Elements(3 * g.forward_flops() as u64));
-    group.bench_function(BenchmarkId::new("im2col_gemm", "forward_backward"), |bench| {
-        bench.iter(|| {
-            let y = x.conv2d(&w, Some(&b), stride, padding);
-            let dx = dy.conv2d_input_grad(&w, &g);
-            let dw = dy.conv2d_weight_grad(&x, &g);
-            black_box((y, dx, dw, bias_grad(&dy)))
-        })
-    });
+    group.bench_function(
+        BenchmarkId::new("im2col_gemm", "forward_backward"),
+        |bench| {
+            bench.iter(|| {
+                let y = x.conv2d(&w, Some(&b), stride, padding);
+                let dx = dy.conv2d_input_grad(&w, &g);
+                let dw = dy.conv2d_weight_grad(&x, &g);
+                black_box((y, dx, dw, bias_grad(&dy)))
+            })
+        },
+    );
     group.finish();
 }
 

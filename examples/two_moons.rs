@@ -25,7 +25,10 @@ fn two_moons(rng: &mut Rng) -> (Tensor, Indices) {
         points.extend([x + 0.1 * rng.normal(), y + 0.1 * rng.normal()]);
         labels.push(class as u32);
     }
-    (Tensor::from_vec(points, [POINTS, 2]), Indices::from_vec(labels, [POINTS]))
+    (
+        Tensor::from_vec(points, [POINTS, 2]),
+        Indices::from_vec(labels, [POINTS]),
+    )
 }
 
 fn main() {
@@ -62,6 +65,11 @@ fn main() {
     // Evaluation: no tape, nothing recorded.
     let p: Vec<Var> = params.into_iter().map(Var::constant).collect();
     let predictions = forward(&p, &Var::constant(points)).value().argmax_axis(1);
-    let correct = predictions.to_vec().iter().zip(labels.to_vec()).filter(|(p, l)| *p == l).count();
+    let correct = predictions
+        .to_vec()
+        .iter()
+        .zip(labels.to_vec())
+        .filter(|(p, l)| *p == l)
+        .count();
     println!("training accuracy {:.3}", correct as f32 / POINTS as f32);
 }
