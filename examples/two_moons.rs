@@ -32,6 +32,9 @@ fn two_moons(rng: &mut Rng) -> (Tensor, Indices) {
 }
 
 fn main() {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: built without --release; this example runs far slower than it should");
+    }
     let mut rng = Rng::new(0);
     let (points, labels) = two_moons(&mut rng);
     let bound = |fan_in: usize| 1.0 / (fan_in as f32).sqrt();

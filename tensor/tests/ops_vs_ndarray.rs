@@ -148,3 +148,11 @@ fn batched_matmul_matches_ndarray() {
         assert_close(&ci, &expected);
     }
 }
+
+#[test]
+fn moving_to_an_unavailable_device_is_an_error_that_says_what_to_do() {
+    let t = Tensor::ones([2]);
+    assert_eq!(t.to(tensor::Device::Cpu).unwrap().to_vec(), vec![1.0, 1.0]);
+    let error = t.to(tensor::Device::Cuda(0)).unwrap_err().to_string();
+    assert!(error.contains("--device cpu"), "{error}");
+}
