@@ -43,25 +43,15 @@ fn gemm_matches_naive_for_random_shapes_and_flags() {
 }
 
 fn random_conv_geometry(rng: &mut Rng) -> Conv2dGeometry {
-    let kernel_h = 1 + rng.below(5);
-    let kernel_w = 1 + rng.below(5);
-    let padding = rng.below(3);
-    let stride = 1 + rng.below(3);
-    let in_h = kernel_h + rng.below(9);
-    let in_w = kernel_w + rng.below(9);
-    Conv2dGeometry {
-        batch: 1 + rng.below(3),
-        in_channels: 1 + rng.below(4),
-        out_channels: 1 + rng.below(5),
-        in_h,
-        in_w,
-        kernel_h,
-        kernel_w,
-        stride,
-        padding,
-        out_h: Conv2dGeometry::out_size(in_h, kernel_h, stride, padding).unwrap(),
-        out_w: Conv2dGeometry::out_size(in_w, kernel_w, stride, padding).unwrap(),
-    }
+    let (kernel_h, kernel_w) = (1 + rng.below(5), 1 + rng.below(5));
+    let input = Shape::new([
+        1 + rng.below(3),
+        1 + rng.below(4),
+        kernel_h + rng.below(9),
+        kernel_w + rng.below(9),
+    ]);
+    let weight = Shape::new([1 + rng.below(5), input.dims()[1], kernel_h, kernel_w]);
+    Conv2dGeometry::from_shapes(&input, &weight, 1 + rng.below(3), rng.below(3))
 }
 
 fn check_conv(g: &Conv2dGeometry, rng: &mut Rng, what: &str) {
@@ -109,20 +99,9 @@ fn conv2d_matches_naive_for_alexnet_like_geometries() {
         (1, 6, 5, 13, 5, 1, 2),
         (3, 8, 7, 6, 3, 1, 1),
     ] {
-        let out = Conv2dGeometry::out_size(size, kernel, stride, padding).unwrap();
-        let g = Conv2dGeometry {
-            batch,
-            in_channels: cin,
-            out_channels: cout,
-            in_h: size,
-            in_w: size,
-            kernel_h: kernel,
-            kernel_w: kernel,
-            stride,
-            padding,
-            out_h: out,
-            out_w: out,
-        };
+        let input = Shape::new([batch, cin, size, size]);
+        let weight = Shape::new([cout, cin, kernel, kernel]);
+        let g = Conv2dGeometry::from_shapes(&input, &weight, stride, padding);
         check_conv(&g, &mut rng, &format!("{g:?}"));
     }
 }
@@ -132,20 +111,10 @@ fn max_pool2d_matches_naive() {
     let mut rng = Rng::new(4);
     for case in 0..40 {
         let kernel = 1 + rng.below(4);
-        let padding = rng.below(kernel / 2 + 1);
-        let stride = 1 + rng.below(3);
         let (in_h, in_w) = (kernel + rng.below(8), kernel + rng.below(8));
-        let g = Pool2dGeometry {
-            batch: 1 + rng.below(3),
-            channels: 1 + rng.below(3),
-            in_h,
-            in_w,
-            kernel,
-            stride,
-            padding,
-            out_h: Conv2dGeometry::out_size(in_h, kernel, stride, padding).unwrap(),
-            out_w: Conv2dGeometry::out_size(in_w, kernel, stride, padding).unwrap(),
-        };
+        let input = Shape::new([1 + rng.below(3), 1 + rng.below(3), in_h, in_w]);
+        let g =
+            Pool2dGeometry::from_shape(&input, kernel, 1 + rng.below(3), rng.below(kernel / 2 + 1));
         let x = random_vec(g.planes() * in_h * in_w, &mut rng);
         let (out, indices) = pool::max_pool2d(&x, &g);
         let (out_ref, indices_ref) = pool::max_pool2d_naive(&x, &g);
