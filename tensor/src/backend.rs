@@ -171,6 +171,40 @@ impl Pool2dGeometry {
     }
 }
 
+/// Hyper-parameters of one Adam step, as `torch.optim.Adam` (L2 weight decay added to the
+/// gradient; `step` counts from 1 and drives the bias corrections).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamStep {
+    pub lr: f32,
+    pub beta1: f32,
+    pub beta2: f32,
+    pub eps: f32,
+    pub weight_decay: f32,
+    pub step: u32,
+}
+
+/// Hyper-parameters of one SGD step, as `torch.optim.SGD`. On the first step the momentum
+/// buffer is set to the gradient itself (PyTorch's rule), later it is `μ·buf + (1 − dampening)·g`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdStep {
+    pub lr: f32,
+    pub momentum: f32,
+    pub dampening: f32,
+    pub weight_decay: f32,
+    pub nesterov: bool,
+    pub first_step: bool,
+}
+
+/// Sizes of a bilinear resize of NCHW images (`planes` = N·C).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResizeGeometry {
+    pub planes: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
 /// Every kernel rustgrad needs, implemented once per backend on its storage type.
 ///
 /// Conventions: inputs are contiguous row-major buffers; every method returns a fresh buffer
@@ -234,6 +268,15 @@ pub trait Backend: Sized {
         rows: usize,
         classes: usize,
     ) -> Self;
+
+    // Optimizer steps, in place on the parameter (`self`) and the optimizer's state.
+    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, hyper: &AdamStep);
+    /// `momentum_buffer` is `None` when momentum is 0.
+    fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep);
+
+    // Images.
+    /// Bilinear interpolation with `align_corners = False` semantics (PyTorch's `interpolate`).
+    fn resize_bilinear(&self, geometry: &ResizeGeometry) -> Self;
 
     // Randomness.
     /// A dropout mask of `self.len()` elements: 0 with probability `p`, else `1 / (1 − p)`,

@@ -19,7 +19,8 @@ mod storage;
 mod tensor;
 
 pub use backend::{
-    AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
+    ResizeGeometry, SgdStep, UnaryOp,
 };
 pub use device::Device;
 pub use error::{Error, Result};

@@ -6,7 +6,8 @@
 //! The CUDA backend adds one variant here and one arm per kernel.
 
 use crate::backend::{
-    AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
+    ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::cpu::CpuStorage;
 use crate::{Device, Shape};
@@ -204,6 +205,29 @@ impl Backend for Storage {
             (Storage::Cpu(s), IndexStorage::Cpu(l), Storage::Cpu(g)) => {
                 Storage::Cpu(s.cross_entropy_backward(l, g, rows, classes))
             }
+        }
+    }
+
+    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, hyper: &AdamStep) {
+        match (self, grad, m, v) {
+            (Storage::Cpu(p), Storage::Cpu(g), Storage::Cpu(m), Storage::Cpu(v)) => {
+                p.adam_step(g, m, v, hyper)
+            }
+        }
+    }
+
+    fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep) {
+        match (self, grad, momentum_buffer) {
+            (Storage::Cpu(p), Storage::Cpu(g), None) => p.sgd_step(g, None, hyper),
+            (Storage::Cpu(p), Storage::Cpu(g), Some(Storage::Cpu(b))) => {
+                p.sgd_step(g, Some(b), hyper)
+            }
+        }
+    }
+
+    fn resize_bilinear(&self, geometry: &ResizeGeometry) -> Self {
+        match self {
+            Storage::Cpu(s) => Storage::Cpu(s.resize_bilinear(geometry)),
         }
     }
 

@@ -38,6 +38,12 @@ impl Tensor {
         &self.storage
     }
 
+    /// The storage for an in-place update; copied first if another tensor shares it, so an
+    /// in-place op never changes a value some other tensor (or a tape) still holds.
+    pub(crate) fn storage_mut(&mut self) -> &mut Storage {
+        Arc::make_mut(&mut self.storage)
+    }
+
     /// A CPU tensor holding `values` in row-major order.
     #[track_caller]
     pub fn from_vec(values: Vec<f32>, shape: impl Into<Shape>) -> Self {

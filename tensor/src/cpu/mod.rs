@@ -7,12 +7,15 @@ pub mod conv;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;
+pub mod optim;
 pub mod pool;
 pub mod reduce;
+pub mod resize;
 pub mod softmax;
 
 use crate::backend::{
-    AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
+    ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
 
@@ -113,6 +116,19 @@ impl Backend for CpuStorage {
         CpuStorage(softmax::cross_entropy_backward(
             &self.0, labels, grad, rows, classes,
         ))
+    }
+
+    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, hyper: &AdamStep) {
+        optim::adam_step(&mut self.0, &grad.0, &mut m.0, &mut v.0, hyper);
+    }
+
+    fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep) {
+        let buffer = momentum_buffer.map(|b| b.0.as_mut_slice());
+        optim::sgd_step(&mut self.0, &grad.0, buffer, hyper);
+    }
+
+    fn resize_bilinear(&self, geometry: &ResizeGeometry) -> Self {
+        CpuStorage(resize::resize_bilinear(&self.0, geometry))
     }
 
     fn dropout_mask_like(&self, p: f32, seed: u64) -> Self {

@@ -6,8 +6,10 @@ mod conv;
 mod elementwise;
 mod layout;
 mod matmul;
+mod optim;
 mod pool;
 mod reduce;
+mod resize;
 mod softmax;
 
 use crate::Tensor;

@@ -1,0 +1,167 @@
+//! Checkpoints in the safetensors format, with PyTorch's parameter names, so that
+//! `safetensors.torch.load_file` reads ours and `safetensors.torch.save_file(model.state_dict())`
+//! writes files we read.
+//!
+//! Saving is atomic: the bytes go to a temporary file in the same folder, are flushed to disk,
+//! and only then renamed over the target. A crash or Ctrl-C at any moment leaves either the old
+//! checkpoint or the new one, never a half-written file.
+
+use crate::error::{io_error, Error, Result};
+use crate::Module;
+use safetensors::{tensor::TensorView, Dtype, SafeTensors};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tensor::Tensor;
+
+/// Writes named tensors (copied to the host) as an F32 safetensors file, atomically.
+pub fn save(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
+    let host: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(name, t)| {
+            let bytes = t.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
+            (name.clone(), t.dims().to_vec(), bytes)
+        })
+        .collect();
+    let views = host.iter().map(|(name, dims, bytes)| {
+        let view =
+            TensorView::new(Dtype::F32, dims.clone(), bytes).expect("f32 bytes match the shape");
+        (name.as_str(), view)
+    });
+    let bytes = safetensors::serialize(views.collect::<Vec<_>>(), None).map_err(|e| {
+        Error::CorruptCheckpoint {
+            path: path.to_path_buf(),
+            problem: format!("could not encode: {e}"),
+        }
+    })?;
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, syncs it, then renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let temporary = temporary_sibling(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.map_err(io_error(path))
+}
+
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
+}
+
+/// Reads every tensor of a safetensors file as f32 (F16 and BF16 are widened), on the CPU.
+pub fn load(path: &Path) -> Result<BTreeMap<String, Tensor>> {
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    let corrupt = |problem: String| Error::CorruptCheckpoint {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let file = SafeTensors::deserialize(&bytes)
+        .map_err(|e| corrupt(format!("{e} (is the file truncated or of another format?)")))?;
+    let mut tensors = BTreeMap::new();
+    for (name, view) in file.iter() {
+        let values = to_f32(view.dtype(), view.data()).ok_or_else(|| {
+            corrupt(format!(
+                "tensor {name} has type {:?}; only F32, F16 and BF16 can be loaded",
+                view.dtype()
+            ))
+        })?;
+        tensors.insert(name.to_string(), Tensor::from_vec(values, view.shape()));
+    }
+    Ok(tensors)
+}
+
+fn to_f32(dtype: Dtype, bytes: &[u8]) -> Option<Vec<f32>> {
+    let pairs = || {
+        bytes
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    match dtype {
+        Dtype::F32 => Some(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        ),
+        Dtype::F16 => Some(pairs().map(f16_to_f32).collect()),
+        // bfloat16 is the top half of an f32.
+        Dtype::BF16 => Some(pairs().map(|h| f32::from_bits((h as u32) << 16)).collect()),
+        _ => None,
+    }
+}
+
+/// IEEE half precision (1 sign, 5 exponent, 10 mantissa bits) to f32, subnormals included.
+pub fn f16_to_f32(half: u16) -> f32 {
+    let sign = if half & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exponent = ((half >> 10) & 0x1f) as i32;
+    let mantissa = (half & 0x3ff) as f32;
+    sign * match exponent {
+        0 => mantissa * 2f32.powi(-24),
+        31 if mantissa == 0.0 => f32::INFINITY,
+        31 => f32::NAN,
+        _ => (1.0 + mantissa / 1024.0) * 2f32.powi(exponent - 15),
+    }
+}
+
+/// Saves a module's parameters under their names.
+pub fn save_module(module: &dyn Module, path: &Path) -> Result<()> {
+    let tensors: Vec<(String, Tensor)> = module
+        .parameters()
+        .into_iter()
+        .map(|(name, p)| (name, p.value.clone()))
+        .collect();
+    save(path, &tensors)
+}
+
+/// Loads a checkpoint into a module's parameters (on each parameter's device). Every name must
+/// match and every shape fit; otherwise nothing is changed and the error lists each problem.
+pub fn load_module(module: &mut dyn Module, path: &Path) -> Result<()> {
+    let mut tensors = load(path)?;
+    let mut problems = Vec::new();
+    for (name, parameter) in module.parameters() {
+        match tensors.get(&name) {
+            None => problems.push(format!(
+                "missing: {name} (the model expects shape {})",
+                parameter.value.shape()
+            )),
+            Some(t) if t.shape() != parameter.value.shape() => problems.push(format!(
+                "shape mismatch: {name} is {} in the file, {} in the model",
+                t.shape(),
+                parameter.value.shape()
+            )),
+            Some(_) => {}
+        }
+    }
+    let expected: Vec<String> = module
+        .parameters()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for name in tensors.keys().filter(|name| !expected.contains(name)) {
+        problems.push(format!(
+            "unexpected: {name} (not a parameter of this model)"
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(Error::CheckpointMismatch {
+            path: path.to_path_buf(),
+            problems,
+        });
+    }
+    for (name, parameter) in module.parameters_mut() {
+        let value = tensors.remove(&name).expect("checked above");
+        parameter.value = value.to(parameter.value.device())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Errors of the fallible parts of nn: reading datasets and checkpoints. Each message says what
+//! happened, to which file, and what to do about it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A dataset file exists but is not what it should be (bad magic, truncated, ...).
+    CorruptDataset { path: PathBuf, problem: String },
+    /// The dataset's files are not where we looked.
+    DatasetMissing { dir: PathBuf, file: String },
+    /// A checkpoint file is not valid safetensors, or holds a type we cannot read.
+    CorruptCheckpoint { path: PathBuf, problem: String },
+    /// A checkpoint does not match the model: names missing or unexpected, shapes different.
+    CheckpointMismatch {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+    /// A device could not be used.
+    Device(tensor::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::CorruptDataset { path, problem } => write!(
+                f,
+                "{}: {problem}. The file is damaged; reinstall the dataset (apt-get install --reinstall dataset-fashion-mnist)",
+                path.display()
+            ),
+            Error::DatasetMissing { dir, file } => write!(
+                f,
+                "Fashion-MNIST not found: {} has no {file}(.gz). Install it with `apt-get install -y dataset-fashion-mnist`, \
+                 or point --data-dir / FASHION_MNIST_DIR at a folder with the four IDX files",
+                dir.display()
+            ),
+            Error::CorruptCheckpoint { path, problem } => {
+                write!(f, "{}: not a usable safetensors checkpoint: {problem}", path.display())
+            }
+            Error::CheckpointMismatch { path, problems } => write!(
+                f,
+                "{} does not fit this model:\n  {}",
+                path.display(),
+                problems.join("\n  ")
+            ),
+            Error::Device(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Device(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<tensor::Error> for Error {
+    fn from(error: tensor::Error) -> Self {
+        Error::Device(error)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Attaches the path to an I/O error.
+pub(crate) fn io_error(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

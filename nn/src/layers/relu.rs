@@ -1,0 +1,12 @@
+//! `nn.ReLU`.
+
+use crate::{ForwardContext, Module};
+use autograd::Var;
+
+pub struct ReLU;
+
+impl Module for ReLU {
+    fn forward(&self, input: &Var, _: &mut ForwardContext) -> Var {
+        input.relu()
+    }
+}
