@@ -22,6 +22,12 @@ pub enum Error {
         path: PathBuf,
         problems: Vec<String>,
     },
+    /// Training diverged: the loss stopped being a finite number.
+    NonFiniteLoss {
+        epoch: usize,
+        step: usize,
+        loss: f32,
+    },
     /// A device could not be used.
     Device(tensor::Error),
 }
@@ -49,6 +55,11 @@ impl fmt::Display for Error {
                 "{} does not fit this model:\n  {}",
                 path.display(),
                 problems.join("\n  ")
+            ),
+            Error::NonFiniteLoss { epoch, step, loss } => write!(
+                f,
+                "training stopped: the loss became {loss} at epoch {epoch}, step {step}. \
+                 Try a lower learning rate (--lr)"
             ),
             Error::Device(error) => write!(f, "{error}"),
         }

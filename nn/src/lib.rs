@@ -31,6 +31,7 @@ pub mod models;
 mod module;
 pub mod optim;
 mod parameter;
+pub mod training;
 
 pub use autograd;
 pub use context::{ForwardContext, Gradients};

@@ -1,0 +1,109 @@
+//! The training and evaluation loops shared by the examples: one epoch of minibatch training,
+//! and accuracy on a test split. Drawing progress is left to the caller (a callback per step).
+
+use crate::data::{batch_order, ImageBatch, Split};
+use crate::error::{Error, Result};
+use crate::optim::Optimizer;
+use crate::{loss, ForwardContext, Module};
+use autograd::Var;
+use tensor::{rng::splitmix64, Device, Indices, Tensor};
+
+/// How to feed a model.
+#[derive(Clone, Copy, Debug)]
+pub struct Feed {
+    pub batch_size: usize,
+    /// Images are resized to `image_size`×`image_size` (on the device).
+    pub image_size: usize,
+    pub device: Device,
+}
+
+/// Running totals of an epoch, passed to the progress callback after every step.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub step: usize,
+    pub steps: usize,
+    pub examples: usize,
+    loss_sum: f64,
+    correct: usize,
+}
+
+impl Progress {
+    /// Mean loss over the examples seen so far.
+    pub fn loss(&self) -> f32 {
+        (self.loss_sum / self.examples.max(1) as f64) as f32
+    }
+
+    pub fn accuracy(&self) -> f32 {
+        self.correct as f32 / self.examples.max(1) as f32
+    }
+}
+
+/// Trains `model` for one epoch over `split` in an order shuffled by `seed`. Stops with
+/// [`Error::NonFiniteLoss`] naming the step if the loss becomes NaN or infinite.
+pub fn train_epoch(
+    model: &mut dyn Module,
+    optimizer: &mut dyn Optimizer,
+    split: &Split,
+    feed: Feed,
+    epoch: usize,
+    seed: u64,
+    on_step: &mut dyn FnMut(&Progress),
+) -> Result<Progress> {
+    let batches = batch_order(
+        split.len(),
+        feed.batch_size,
+        Some(splitmix64(seed ^ epoch as u64)),
+    );
+    let mut progress = Progress {
+        steps: batches.len(),
+        ..Progress::default()
+    };
+    for (step, indices) in batches.iter().enumerate() {
+        let batch = ImageBatch::gather(split, indices, feed.image_size, feed.device)?;
+        let mut ctx =
+            ForwardContext::training(splitmix64(seed ^ ((epoch as u64) << 32) ^ step as u64));
+        let logits = model.forward(&Var::constant(batch.images), &mut ctx);
+        let loss = loss::cross_entropy(&logits, &batch.labels);
+        let loss_value = loss.value().item();
+        if !loss_value.is_finite() {
+            return Err(Error::NonFiniteLoss {
+                epoch,
+                step: step + 1,
+                loss: loss_value,
+            });
+        }
+        let gradients = ctx.backward(&loss);
+        optimizer.step(model.parameters_mut(), &gradients);
+
+        progress.step = step + 1;
+        progress.examples += indices.len();
+        progress.loss_sum += loss_value as f64 * indices.len() as f64;
+        progress.correct += count_correct(logits.value(), &batch.labels);
+        on_step(&progress);
+    }
+    Ok(progress)
+}
+
+/// Fraction of `split` (in file order) that `model` classifies correctly, without a tape.
+pub fn evaluate(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
+    let mut correct = 0;
+    for indices in batch_order(split.len(), feed.batch_size, None) {
+        let batch = ImageBatch::gather(split, &indices, feed.image_size, feed.device)?;
+        let logits = model.forward(
+            &Var::constant(batch.images),
+            &mut ForwardContext::evaluation(),
+        );
+        correct += count_correct(logits.value(), &batch.labels);
+    }
+    Ok(correct as f32 / split.len().max(1) as f32)
+}
+
+/// How many rows of `logits` have their largest value at the label.
+pub fn count_correct(logits: &Tensor, labels: &Indices) -> usize {
+    let predicted = logits.argmax_axis(1).to_vec();
+    predicted
+        .iter()
+        .zip(labels.to_vec())
+        .filter(|(p, l)| *p == l)
+        .count()
+}
