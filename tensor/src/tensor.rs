@@ -20,6 +20,7 @@ pub struct Tensor {
 impl Tensor {
     pub(crate) fn from_storage(storage: Storage, shape: Shape) -> Self {
         debug_assert_eq!(storage.len(), shape.numel());
+        crate::cpu::allocator::keep_freed_memory();
         Tensor {
             shape,
             storage: Arc::new(storage),

@@ -3,6 +3,7 @@
 //! Each kernel family has its own file, with the optimized kernel and its naive reference side
 //! by side (the `*_naive` functions, used by tests and benches).
 
+pub mod allocator;
 pub mod conv;
 pub mod elementwise;
 pub mod gemm;
