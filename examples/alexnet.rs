@@ -15,11 +15,10 @@ use rustgrad::nn::checkpoint;
 use rustgrad::nn::data::FashionMnist;
 use rustgrad::nn::models::AlexNet;
 use rustgrad::nn::optim::Adam;
-use rustgrad::nn::training::{evaluate, train_epoch, Feed, Progress};
+use rustgrad::nn::training::{evaluate, Feed};
 use rustgrad::nn::Module;
 use rustgrad::tensor::Rng;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(about = "Train AlexNet on Fashion-MNIST resized to 224x224")]
@@ -60,15 +59,10 @@ struct Args {
 }
 
 fn main() {
-    common::warn_if_debug_build();
-    let args = Args::parse();
-    if let Err(error) = run(&args) {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    common::main_with(|| run(&Args::parse()));
 }
 
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> common::AnyResult<()> {
     let device = common::choose_device(args.device.as_deref())?;
     let mut data = FashionMnist::load(args.data_dir.as_deref())?;
     data.train.truncate(args.limit_train.unwrap_or(usize::MAX));
@@ -93,43 +87,31 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut optimizer = Adam::new(args.lr);
     let mut curve = Vec::new();
-    for epoch in 1..=args.epochs {
-        let started = Instant::now();
-        let bar = common::epoch_bar(
-            epoch,
-            args.epochs,
-            data.train.len().div_ceil(args.batch_size),
-        );
-        let mut on_step = |p: &Progress| common::show_progress(&bar, p, started);
-        let progress = train_epoch(
-            &mut model,
-            &mut optimizer,
-            &data.train,
-            feed,
-            epoch,
-            args.seed,
-            &mut on_step,
-        )?;
-        bar.finish_and_clear();
-        let test_accuracy = evaluate(&model, &data.test, feed)?;
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "{}",
-            common::epoch_line(epoch, &progress, test_accuracy, seconds)
-        );
-        curve.push(format!(
-            "{epoch},{:.6},{:.6},{test_accuracy:.6},{seconds:.3}",
-            progress.loss(),
-            progress.accuracy()
-        ));
-        if let Some(path) = &args.save {
-            checkpoint::save_module(&model, path)?;
-        }
-        if let Some(path) = &args.metrics {
-            write_metrics(path, &curve)?;
-        }
-    }
-    Ok(())
+    common::train_epochs(
+        &mut model,
+        &mut optimizer,
+        &data,
+        feed,
+        args.epochs,
+        args.seed,
+        |model, r| {
+            curve.push(format!(
+                "{},{:.6},{:.6},{:.6},{:.3}",
+                r.epoch,
+                r.train.loss(),
+                r.train.accuracy(),
+                r.test_accuracy,
+                r.seconds
+            ));
+            if let Some(path) = &args.save {
+                checkpoint::save_module(model, path)?;
+            }
+            if let Some(path) = &args.metrics {
+                write_metrics(path, &curve)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 fn print_summary(

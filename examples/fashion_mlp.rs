@@ -11,10 +11,9 @@ use clap::Parser;
 use rustgrad::nn::data::FashionMnist;
 use rustgrad::nn::models::Mlp;
 use rustgrad::nn::optim::Adam;
-use rustgrad::nn::training::{evaluate, train_epoch, Feed};
+use rustgrad::nn::training::Feed;
 use rustgrad::tensor::{Device, Rng};
 use std::path::PathBuf;
-use std::time::Instant;
 
 #[derive(Parser)]
 #[command(about = "Train an MLP on Fashion-MNIST (28x28) on the CPU")]
@@ -35,18 +34,15 @@ struct Args {
 }
 
 fn main() {
-    common::warn_if_debug_build();
-    let args = Args::parse();
-    if let Err(error) = run(&args) {
-        eprintln!("error: {error}");
-        std::process::exit(1);
-    }
+    common::main_with(|| run(&Args::parse()));
 }
 
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> common::AnyResult<()> {
     let data = FashionMnist::load(args.data_dir.as_deref())?;
-    let mut rng = Rng::new(args.seed);
-    let mut model = Mlp::new(&[784, args.hidden, args.hidden, 10], &mut rng);
+    let mut model = Mlp::new(
+        &[784, args.hidden, args.hidden, 10],
+        &mut Rng::new(args.seed),
+    );
     let mut optimizer = Adam::new(args.lr);
     let feed = Feed {
         batch_size: args.batch_size,
@@ -54,32 +50,18 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         device: Device::Cpu,
     };
     let mut test_accuracy = 0.0;
-    for epoch in 1..=args.epochs {
-        let started = Instant::now();
-        let steps = data.train.len().div_ceil(args.batch_size);
-        let bar = common::epoch_bar(epoch, args.epochs, steps);
-        let mut on_step = |p: &_| common::show_progress(&bar, p, started);
-        let progress = train_epoch(
-            &mut model,
-            &mut optimizer,
-            &data.train,
-            feed,
-            epoch,
-            args.seed,
-            &mut on_step,
-        )?;
-        test_accuracy = evaluate(&model, &data.test, feed)?;
-        bar.finish_and_clear();
-        println!(
-            "{}",
-            common::epoch_line(
-                epoch,
-                &progress,
-                test_accuracy,
-                started.elapsed().as_secs_f64()
-            )
-        );
-    }
+    common::train_epochs(
+        &mut model,
+        &mut optimizer,
+        &data,
+        feed,
+        args.epochs,
+        args.seed,
+        |_, result| {
+            test_accuracy = result.test_accuracy;
+            Ok(())
+        },
+    )?;
     println!("test acc {test_accuracy:.4}");
     Ok(())
 }

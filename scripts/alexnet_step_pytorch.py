@@ -13,18 +13,24 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def alexnet():
-    conv = nn.Sequential(
-        nn.Conv2d(1, 96, 11, stride=4), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
-    fc = nn.Sequential(
-        nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(0.5),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
-        nn.Linear(4096, 10))
-    return nn.Sequential(conv, nn.Flatten(), fc)
+class AlexNet(nn.Module):
+    """The classic definition; its state_dict names (conv.0.weight, ..., fc.6.bias) are rustgrad's."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(1, 96, 11, stride=4), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
+        self.fc = nn.Sequential(
+            nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(4096, 10))
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
 
 
 def main():
@@ -35,7 +41,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = alexnet()
+    model = AlexNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(args.batch, 1, 224, 224)
     y = torch.randint(0, 10, (args.batch,))

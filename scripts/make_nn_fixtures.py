@@ -16,6 +16,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from alexnet_step_pytorch import AlexNet
+
 OUT = "nn/tests/fixtures"
 
 
@@ -71,21 +73,6 @@ def checkpoint_cases():
     save_file({k: v.bfloat16() for k, v in state.items()}, f"{OUT}/mlp_bf16.safetensors")
     with torch.no_grad():
         save_file({"x": x, "logits": model(x)}, f"{OUT}/mlp_io.safetensors")
-
-
-class AlexNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Sequential(
-            nn.Conv2d(1, 96, 11, stride=4), nn.ReLU(), nn.MaxPool2d(3, 2),
-            nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
-            nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
-        self.fc = nn.Sequential(
-            nn.Linear(6400, 4096), nn.ReLU(), nn.Dropout(0.5),
-            nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
-            nn.Linear(4096, 10))
 
 
 def alexnet_names():

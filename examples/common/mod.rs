@@ -4,12 +4,73 @@
 #![allow(dead_code)] // each example uses a different subset
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rustgrad::nn::training::Progress;
+use rustgrad::nn::data::FashionMnist;
+use rustgrad::nn::optim::Optimizer;
+use rustgrad::nn::training::{evaluate, train_epoch, Feed, Progress};
+use rustgrad::nn::Module;
 use rustgrad::tensor::Device;
 use std::time::Instant;
 
+pub type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Runs an example's body: warns about debug builds, and turns an error into a message on
+/// stderr and exit status 1.
+pub fn main_with(run: impl FnOnce() -> AnyResult<()>) {
+    warn_if_debug_build();
+    if let Err(error) = run() {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+/// What one finished epoch produced.
+pub struct EpochResult {
+    pub epoch: usize,
+    pub train: Progress,
+    pub test_accuracy: f32,
+    pub seconds: f64,
+}
+
+/// Trains for `epochs` epochs with a progress bar, evaluating on the test split and printing
+/// the epoch line after each; `after_epoch(model, result)` then saves checkpoints, metrics, ...
+pub fn train_epochs(
+    model: &mut dyn Module,
+    optimizer: &mut dyn Optimizer,
+    data: &FashionMnist,
+    feed: Feed,
+    epochs: usize,
+    seed: u64,
+    mut after_epoch: impl FnMut(&dyn Module, &EpochResult) -> AnyResult<()>,
+) -> AnyResult<()> {
+    for epoch in 1..=epochs {
+        let started = Instant::now();
+        let bar = epoch_bar(epoch, epochs, data.train.len().div_ceil(feed.batch_size));
+        let mut on_step = |p: &Progress| show_progress(&bar, p, started);
+        let train = train_epoch(
+            model,
+            optimizer,
+            &data.train,
+            feed,
+            epoch,
+            seed,
+            &mut on_step,
+        )?;
+        bar.finish_and_clear();
+        let test_accuracy = evaluate(model, &data.test, feed)?;
+        let result = EpochResult {
+            epoch,
+            train,
+            test_accuracy,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        println!("{}", epoch_line(&result));
+        after_epoch(&*model, &result)?;
+    }
+    Ok(())
+}
+
 /// Examples refuse to be silently slow.
-pub fn warn_if_debug_build() {
+fn warn_if_debug_build() {
     if cfg!(debug_assertions) {
         eprintln!("warning: built without --release; training will be many times slower. Use `cargo run --release ...`");
     }
@@ -40,11 +101,14 @@ pub fn show_progress(bar: &ProgressBar, progress: &Progress, started: Instant) {
 }
 
 /// The line PyTorch tutorials print after each epoch.
-pub fn epoch_line(epoch: usize, progress: &Progress, test_accuracy: f32, seconds: f64) -> String {
+pub fn epoch_line(r: &EpochResult) -> String {
     format!(
-        "epoch {epoch}, train loss {:.4}, train acc {:.4}, test acc {test_accuracy:.4}, time {seconds:.1} sec",
-        progress.loss(),
-        progress.accuracy()
+        "epoch {}, train loss {:.4}, train acc {:.4}, test acc {:.4}, time {:.1} sec",
+        r.epoch,
+        r.train.loss(),
+        r.train.accuracy(),
+        r.test_accuracy,
+        r.seconds
     )
 }
 
@@ -57,7 +121,7 @@ pub fn choose_device(requested: Option<&str>) -> Result<Device, String> {
         None => match check_cuda() {
             Ok(()) => Ok(Device::Cuda(0)),
             Err(why) => {
-                eprintln!("using the CPU ({why})");
+                eprintln!("using the CPU; CUDA is not available here: {why}");
                 Ok(Device::Cpu)
             }
         },
