@@ -83,9 +83,8 @@ impl Tensor {
 
     /// Same shape and device as `self`, every element `value`.
     pub fn full_like(&self, value: f32) -> Self {
-        let values = vec![value; self.numel()];
-        let storage =
-            Storage::from_vec(values, self.device()).expect("the device already holds `self`");
+        let storage = Storage::full(self.numel(), value, self.device())
+            .expect("the device already holds `self`");
         Tensor::from_storage(storage, self.shape.clone())
     }
 
