@@ -209,7 +209,6 @@ impl Backend for Storage {
             (Storage::Cuda(x), Storage::Cuda(w), None) => {
                 Storage::Cuda(x.conv2d(w, None, geometry))
             }
-            _ => mixed_devices(),
             (Storage::Cpu(x), Storage::Cpu(w), Some(Storage::Cpu(b))) => {
                 Storage::Cpu(x.conv2d(w, Some(b), geometry))
             }
@@ -336,7 +335,6 @@ impl Backend for Storage {
             (Storage::Cpu(p), Storage::Cpu(g), None) => p.sgd_step(g, None, hyper),
             #[cfg(feature = "cuda")]
             (Storage::Cuda(p), Storage::Cuda(g), None) => p.sgd_step(g, None, hyper),
-            _ => mixed_devices(),
             (Storage::Cpu(p), Storage::Cpu(g), Some(Storage::Cpu(b))) => {
                 p.sgd_step(g, Some(b), hyper)
             }
