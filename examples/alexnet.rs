@@ -56,6 +56,10 @@ struct Args {
     /// Write the training curve as CSV (epoch, train loss, train acc, test acc, seconds)
     #[arg(long)]
     metrics: Option<PathBuf>,
+    /// TF32 tensor-core math on the GPU for all GEMMs (on) or none (off); default: PyTorch's
+    /// (convolutions on, Linear off)
+    #[arg(long, value_parser = ["on", "off"])]
+    tf32: Option<String>,
 }
 
 fn main() {
@@ -64,6 +68,9 @@ fn main() {
 
 fn run(args: &Args) -> common::AnyResult<()> {
     let device = common::choose_device(args.device.as_deref())?;
+    if let Some(tf32) = &args.tf32 {
+        rustgrad::tensor::set_tf32(tf32 == "on");
+    }
     let mut data = FashionMnist::load(args.data_dir.as_deref())?;
     data.train.truncate(args.limit_train.unwrap_or(usize::MAX));
     data.test.truncate(args.limit_test.unwrap_or(usize::MAX));

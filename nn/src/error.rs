@@ -28,6 +28,8 @@ pub enum Error {
         step: usize,
         loss: f32,
     },
+    /// The GPU ran out of memory during a step.
+    OutOfMemory { batch_size: usize, detail: String },
     /// A device could not be used.
     Device(tensor::Error),
 }
@@ -60,6 +62,11 @@ impl fmt::Display for Error {
                 f,
                 "training stopped: the loss became {loss} at epoch {epoch}, step {step}. \
                  Try a lower learning rate (--lr)"
+            ),
+            Error::OutOfMemory { batch_size, detail } => write!(
+                f,
+                "the GPU ran out of memory at batch size {batch_size}; try --batch-size {} ({detail})",
+                (batch_size / 2).max(1)
             ),
             Error::Device(error) => write!(f, "{error}"),
         }

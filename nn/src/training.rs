@@ -49,6 +49,20 @@ pub fn train_epoch(
     seed: u64,
     on_step: &mut dyn FnMut(&Progress),
 ) -> Result<Progress> {
+    out_of_memory_as_error(feed.batch_size, || {
+        train_epoch_unguarded(model, optimizer, split, feed, epoch, seed, on_step)
+    })
+}
+
+fn train_epoch_unguarded(
+    model: &mut dyn Module,
+    optimizer: &mut dyn Optimizer,
+    split: &Split,
+    feed: Feed,
+    epoch: usize,
+    seed: u64,
+    on_step: &mut dyn FnMut(&Progress),
+) -> Result<Progress> {
     let batches = batch_order(
         split.len(),
         feed.batch_size,
@@ -86,6 +100,10 @@ pub fn train_epoch(
 
 /// Fraction of `split` (in file order) that `model` classifies correctly, without a tape.
 pub fn evaluate(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
+    out_of_memory_as_error(feed.batch_size, || evaluate_unguarded(model, split, feed))
+}
+
+fn evaluate_unguarded(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
     let mut correct = 0;
     for indices in batch_order(split.len(), feed.batch_size, None) {
         let batch = ImageBatch::gather(split, &indices, feed.image_size, feed.device)?;
@@ -106,4 +124,28 @@ pub fn count_correct(logits: &Tensor, labels: &Indices) -> usize {
         .zip(labels.to_vec())
         .filter(|(p, l)| *p == l)
         .count()
+}
+
+/// Kernels cannot return errors, so a failed device allocation panics with a message starting
+/// "CUDA out of memory"; here, at the level that knows the batch size, that panic becomes
+/// [`Error::OutOfMemory`]. Any other panic goes on unwinding.
+pub fn out_of_memory_as_error<T>(batch_size: usize, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            if message.contains("CUDA out of memory") {
+                Err(Error::OutOfMemory {
+                    batch_size,
+                    detail: message,
+                })
+            } else {
+                std::panic::resume_unwind(payload)
+            }
+        }
+    }
 }

@@ -393,3 +393,19 @@ fn training_stops_with_a_message_when_the_loss_becomes_nan() {
         "{error}"
     );
 }
+
+#[test]
+fn device_out_of_memory_becomes_an_error_naming_the_batch_size() {
+    let result: nn::Result<()> = nn::training::out_of_memory_as_error(256, || {
+        panic!("CUDA out of memory allocating 4096 MiB (CUDA_ERROR_OUT_OF_MEMORY): reduce the batch size")
+    });
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.contains("at batch size 256") && message.contains("--batch-size 128"),
+        "{message}"
+    );
+    let other = std::panic::catch_unwind(|| {
+        nn::training::out_of_memory_as_error(8, || -> nn::Result<()> { panic!("a bug") })
+    });
+    assert!(other.is_err(), "other panics keep unwinding");
+}

@@ -30,3 +30,13 @@ pub use indices::Indices;
 pub use rng::Rng;
 pub use shape::Shape;
 pub use tensor::Tensor;
+
+/// Tensor-core TF32 math on the GPU for both convolution and matmul GEMMs (`true`), or for neither
+/// (`false`). The default is PyTorch's: on for convolutions, off for matmul/Linear. Has no effect
+/// on the CPU or in builds without the `cuda` feature.
+pub fn set_tf32(enabled: bool) {
+    #[cfg(feature = "cuda")]
+    cuda::set_tf32(enabled);
+    #[cfg(not(feature = "cuda"))]
+    let _ = enabled;
+}
