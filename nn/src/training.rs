@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 use crate::{loss, ForwardContext, Module};
 use autograd::Var;
+use std::time::{Duration, Instant};
 use tensor::{rng::splitmix64, Device, Indices, Tensor};
 
 /// How to feed a model.
@@ -72,30 +73,71 @@ fn train_epoch_unguarded(
         steps: batches.len(),
         ..Progress::default()
     };
+    let mut unread = Vec::new();
+    let mut last_read = Instant::now();
     for (step, indices) in batches.iter().enumerate() {
         let batch = ImageBatch::gather(split, indices, feed.image_size, feed.device)?;
         let mut ctx =
             ForwardContext::training(splitmix64(seed ^ ((epoch as u64) << 32) ^ step as u64));
         let logits = model.forward(&Var::constant(batch.images), &mut ctx);
         let loss = loss::cross_entropy(&logits, &batch.labels);
-        let loss_value = loss.value().item();
-        if !loss_value.is_finite() {
-            return Err(Error::NonFiniteLoss {
-                epoch,
-                step: step + 1,
-                loss: loss_value,
-            });
-        }
+        unread.push(StepResult {
+            step: step + 1,
+            loss: loss.value().clone(),
+            predictions: logits.value().argmax_axis(1),
+            labels: batch.labels,
+        });
         let gradients = ctx.backward(&loss);
         optimizer.step(model.parameters_mut(), &gradients);
 
-        progress.step = step + 1;
-        progress.examples += indices.len();
-        progress.loss_sum += loss_value as f64 * indices.len() as f64;
-        progress.correct += count_correct(logits.value(), &batch.labels);
-        on_step(&progress);
+        // Reading a value from the GPU waits for all queued work, so results are read a few
+        // times per second, not after every step.
+        let last_step = step + 1 == batches.len();
+        if last_step || last_read.elapsed() >= READ_INTERVAL {
+            for result in unread.drain(..) {
+                result.add_to(&mut progress, epoch)?;
+            }
+            last_read = Instant::now();
+            on_step(&progress);
+        }
     }
     Ok(progress)
+}
+
+/// How often the training loop reads losses and accuracies back from the device.
+const READ_INTERVAL: Duration = Duration::from_millis(250);
+
+/// One step's results, still on the device until they are read.
+struct StepResult {
+    step: usize,
+    loss: Tensor,
+    predictions: Indices,
+    labels: Indices,
+}
+
+impl StepResult {
+    /// Reads the step's loss and accuracy into `progress`; a NaN or infinite loss stops training.
+    fn add_to(self, progress: &mut Progress, epoch: usize) -> Result<()> {
+        let loss = self.loss.item();
+        if !loss.is_finite() {
+            return Err(Error::NonFiniteLoss {
+                epoch,
+                step: self.step,
+                loss,
+            });
+        }
+        let examples = self.labels.numel();
+        progress.step = self.step;
+        progress.examples += examples;
+        progress.loss_sum += loss as f64 * examples as f64;
+        let predicted = self.predictions.to_vec();
+        progress.correct += predicted
+            .iter()
+            .zip(self.labels.to_vec())
+            .filter(|(p, l)| *p == l)
+            .count();
+        Ok(())
+    }
 }
 
 /// Fraction of `split` (in file order) that `model` classifies correctly, without a tape.
@@ -104,16 +146,31 @@ pub fn evaluate(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
 }
 
 fn evaluate_unguarded(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
-    let mut correct = 0;
+    // Predictions stay on the device until the end: one wait for the GPU, not one per batch.
+    let mut batches = Vec::new();
     for indices in batch_order(split.len(), feed.batch_size, None) {
         let batch = ImageBatch::gather(split, &indices, feed.image_size, feed.device)?;
         let logits = model.forward(
             &Var::constant(batch.images),
             &mut ForwardContext::evaluation(),
         );
-        correct += count_correct(logits.value(), &batch.labels);
+        batches.push((logits.value().argmax_axis(1), batch.labels));
     }
+    let correct: usize = batches
+        .iter()
+        .map(|(predicted, labels)| matches(predicted, labels))
+        .sum();
     Ok(correct as f32 / split.len().max(1) as f32)
+}
+
+/// How many predictions equal their labels.
+fn matches(predicted: &Indices, labels: &Indices) -> usize {
+    predicted
+        .to_vec()
+        .iter()
+        .zip(labels.to_vec())
+        .filter(|(p, l)| *p == l)
+        .count()
 }
 
 /// How many rows of `logits` have their largest value at the label.
