@@ -1,7 +1,7 @@
 //! The training and evaluation loops shared by the examples: one epoch of minibatch training,
 //! and accuracy on a test split. Drawing progress is left to the caller (a callback per step).
 
-use crate::data::{batch_order, ImageBatch, Split};
+use crate::data::{batch_order, DeviceSplit, Split};
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 use crate::{loss, ForwardContext, Module};
@@ -75,8 +75,9 @@ fn train_epoch_unguarded(
     };
     let mut unread = Vec::new();
     let mut last_read = Instant::now();
+    let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
     for (step, indices) in batches.iter().enumerate() {
-        let batch = ImageBatch::gather(split, indices, feed.image_size, feed.device)?;
+        let batch = data.batch(indices)?;
         let mut ctx =
             ForwardContext::training(splitmix64(seed ^ ((epoch as u64) << 32) ^ step as u64));
         let logits = model.forward(&Var::constant(batch.images), &mut ctx);
@@ -148,8 +149,9 @@ pub fn evaluate(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
 fn evaluate_unguarded(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
     // Predictions stay on the device until the end: one wait for the GPU, not one per batch.
     let mut batches = Vec::new();
+    let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
     for indices in batch_order(split.len(), feed.batch_size, None) {
-        let batch = ImageBatch::gather(split, &indices, feed.image_size, feed.device)?;
+        let batch = data.batch(&indices)?;
         let logits = model.forward(
             &Var::constant(batch.images),
             &mut ForwardContext::evaluation(),

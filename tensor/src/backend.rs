@@ -205,6 +205,17 @@ pub struct ResizeGeometry {
     pub out_w: usize,
 }
 
+/// Sizes for turning dataset bytes into a batch: `count` images picked from a dataset of
+/// `in_h × in_w` byte images, scaled to [0, 1] and resized bilinearly to `out_h × out_w`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GatherImages {
+    pub count: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
 /// Every kernel rustgrad needs, implemented once per backend on its storage type.
 ///
 /// Conventions: inputs are contiguous row-major buffers; every method returns a fresh buffer
@@ -277,6 +288,14 @@ pub trait Backend: Sized {
     // Images.
     /// Bilinear interpolation with `align_corners = False` semantics (PyTorch's `interpolate`).
     fn resize_bilinear(&self, geometry: &ResizeGeometry) -> Self;
+    /// A batch `[count, 1, out_h, out_w]` from a dataset kept on the device as bytes (packed
+    /// four to a `u32`, little-endian): image `picks[i]`, pixels / 255, resized bilinearly.
+    /// One pass, so the only per-batch upload is `picks`.
+    fn gather_images(
+        pixels: &Self::Indices,
+        picks: &Self::Indices,
+        geometry: &GatherImages,
+    ) -> Self;
 
     // Randomness.
     /// A dropout mask of `self.len()` elements: 0 with probability `p`, else `1 / (1 − p)`,

@@ -21,8 +21,8 @@ mod storage;
 mod tensor;
 
 pub use backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
-    ResizeGeometry, SgdStep, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 pub use device::Device;
 pub use error::{Error, Result};

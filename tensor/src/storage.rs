@@ -6,8 +6,8 @@
 //! The CUDA backend adds one variant here and one arm per kernel.
 
 use crate::backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
-    ResizeGeometry, SgdStep, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::cpu::CpuStorage;
 #[cfg(feature = "cuda")]
@@ -351,6 +351,19 @@ impl Backend for Storage {
             Storage::Cpu(s) => Storage::Cpu(s.resize_bilinear(geometry)),
             #[cfg(feature = "cuda")]
             Storage::Cuda(s) => Storage::Cuda(s.resize_bilinear(geometry)),
+        }
+    }
+
+    fn gather_images(pixels: &IndexStorage, picks: &IndexStorage, geometry: &GatherImages) -> Self {
+        match (pixels, picks) {
+            (IndexStorage::Cpu(p), IndexStorage::Cpu(i)) => {
+                Storage::Cpu(CpuStorage::gather_images(p, i, geometry))
+            }
+            #[cfg(feature = "cuda")]
+            (IndexStorage::Cuda(p), IndexStorage::Cuda(i)) => {
+                Storage::Cuda(CudaStorage::gather_images(p, i, geometry))
+            }
+            _ => mixed_devices(),
         }
     }
 

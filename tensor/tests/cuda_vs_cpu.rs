@@ -282,3 +282,22 @@ fn resize_dropout_and_transfers() {
         v[0].full_like(0.25)
     });
 }
+
+#[test]
+fn batches_gathered_from_a_byte_dataset() {
+    let Some(device) = gpu() else { return };
+    let bytes: Vec<u8> = (0..4 * 28 * 28).map(|i| (i * 7 % 256) as u8).collect();
+    let (pixels, picks) = (
+        Indices::pack_bytes(&bytes),
+        Indices::from_vec(vec![3, 1, 3], [3]),
+    );
+    let on_gpu = Tensor::gather_images(
+        &pixels.to(device).unwrap(),
+        &picks.to(device).unwrap(),
+        28,
+        28,
+        224,
+    );
+    let on_cpu = Tensor::gather_images(&pixels, &picks, 28, 28, 224);
+    assert_close(&on_gpu, &on_cpu, 1e-5, "gather_images");
+}

@@ -156,3 +156,22 @@ fn moving_to_an_unavailable_device_is_an_error_that_says_what_to_do() {
     let error = t.to(tensor::Device::Cuda(0)).unwrap_err().to_string();
     assert!(error.contains("--device cpu"), "{error}");
 }
+
+#[test]
+fn gather_images_picks_scales_and_resizes_like_the_separate_ops() {
+    let bytes: Vec<u8> = (0..3 * 5 * 6).map(|i| (i * 37 % 256) as u8).collect();
+    let pixels = tensor::Indices::pack_bytes(&bytes);
+    assert_eq!(pixels.numel(), (bytes.len() + 3) / 4);
+    let picks = tensor::Indices::from_vec(vec![2, 0, 2], [3]);
+    let batch = Tensor::gather_images(&pixels, &picks, 5, 6, 9);
+    let by_hand: Vec<f32> = [2usize, 0, 2]
+        .iter()
+        .flat_map(|&i| {
+            bytes[i * 30..(i + 1) * 30]
+                .iter()
+                .map(|&b| b as f32 / 255.0)
+        })
+        .collect();
+    let expected = Tensor::from_vec(by_hand, [3, 1, 5, 6]).resize_bilinear(9, 9);
+    assert_close(&batch, &expected.to_ndarray());
+}

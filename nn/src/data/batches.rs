@@ -21,29 +21,53 @@ pub struct ImageBatch {
     pub labels: Indices,
 }
 
+/// A split whose pixels were uploaded once to the training device, as bytes (a quarter of the
+/// memory of floats). Each batch then uploads only its example numbers and labels; one kernel
+/// gathers the images, scales them to [0, 1] (as torchvision's `ToTensor`) and resizes them.
+pub struct DeviceSplit<'a> {
+    split: &'a Split,
+    pixels: Indices,
+    size: usize,
+    device: Device,
+}
+
+impl<'a> DeviceSplit<'a> {
+    /// Uploads `split`'s pixels to `device`; batches will be resized to `size`×`size`.
+    pub fn upload(split: &'a Split, size: usize, device: Device) -> tensor::Result<Self> {
+        let pixels = Indices::pack_bytes(&split.images).to(device)?;
+        Ok(DeviceSplit {
+            split,
+            pixels,
+            size,
+            device,
+        })
+    }
+
+    /// The examples `indices` as a batch on the device.
+    pub fn batch(&self, indices: &[usize]) -> tensor::Result<ImageBatch> {
+        let picks: Vec<u32> = indices.iter().map(|&i| i as u32).collect();
+        let labels: Vec<u32> = indices
+            .iter()
+            .map(|&i| self.split.labels[i] as u32)
+            .collect();
+        let picks = Indices::from_vec(picks, [indices.len()]).to(self.device)?;
+        let (rows, cols) = (self.split.rows, self.split.cols);
+        Ok(ImageBatch {
+            images: Tensor::gather_images(&self.pixels, &picks, rows, cols, self.size),
+            labels: Indices::from_vec(labels, [indices.len()]).to(self.device)?,
+        })
+    }
+}
+
 impl ImageBatch {
-    /// Gathers the examples `indices` of `split`, scales pixels to [0, 1] (as torchvision's
-    /// `ToTensor`), moves them to `device` and resizes them bilinearly to `size`×`size` there
-    /// (no resize when `size` is the images' own size).
+    /// One batch straight from a split (uploads the whole split: for one-off use; loops should
+    /// upload once with [`DeviceSplit`]).
     pub fn gather(
         split: &Split,
         indices: &[usize],
         size: usize,
         device: Device,
     ) -> tensor::Result<Self> {
-        let (rows, cols) = (split.rows, split.cols);
-        let pixels: Vec<f32> = indices
-            .iter()
-            .flat_map(|&i| split.image(i).iter().map(|&p| p as f32 / 255.0))
-            .collect();
-        let labels: Vec<u32> = indices.iter().map(|&i| split.labels[i] as u32).collect();
-        let mut images = Tensor::from_vec(pixels, [indices.len(), 1, rows, cols]).to(device)?;
-        if (size, size) != (rows, cols) {
-            images = images.resize_bilinear(size, size);
-        }
-        Ok(ImageBatch {
-            images,
-            labels: Indices::from_vec(labels, [indices.len()]).to(device)?,
-        })
+        DeviceSplit::upload(split, size, device)?.batch(indices)
     }
 }

@@ -15,8 +15,8 @@ pub mod resize;
 pub mod softmax;
 
 use crate::backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
-    ResizeGeometry, SgdStep, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
 
@@ -130,6 +130,10 @@ impl Backend for CpuStorage {
 
     fn resize_bilinear(&self, geometry: &ResizeGeometry) -> Self {
         CpuStorage(resize::resize_bilinear(&self.0, geometry))
+    }
+
+    fn gather_images(pixels: &Vec<u32>, picks: &Vec<u32>, geometry: &GatherImages) -> Self {
+        CpuStorage(resize::gather_images(pixels, picks, geometry))
     }
 
     fn dropout_mask_like(&self, p: f32, seed: u64) -> Self {

@@ -1,7 +1,7 @@
 //! Bilinear image resizing on the CPU, matching `torch.nn.functional.interpolate(...,
 //! mode="bilinear", align_corners=False)`.
 
-use crate::backend::ResizeGeometry;
+use crate::backend::{GatherImages, ResizeGeometry};
 use rayon::prelude::*;
 
 /// For one output coordinate: the two input coordinates it blends and the weight of the second.
@@ -37,4 +37,29 @@ pub fn resize_bilinear(x: &[f32], g: &ResizeGeometry) -> Vec<f32> {
             }
         });
     out
+}
+
+/// The byte at `index` of bytes packed four to a little-endian `u32`.
+pub fn packed_byte(words: &[u32], index: usize) -> u8 {
+    (words[index / 4] >> (8 * (index % 4))) as u8
+}
+
+/// Picks images out of a packed byte dataset, scales them to [0, 1] and resizes them.
+pub fn gather_images(words: &[u32], picks: &[u32], g: &GatherImages) -> Vec<f32> {
+    let image_len = g.in_h * g.in_w;
+    let pixels: Vec<f32> = picks
+        .iter()
+        .flat_map(|&pick| {
+            let first = pick as usize * image_len;
+            (first..first + image_len).map(|i| packed_byte(words, i) as f32 / 255.0)
+        })
+        .collect();
+    let geometry = ResizeGeometry {
+        planes: g.count,
+        in_h: g.in_h,
+        in_w: g.in_w,
+        out_h: g.out_h,
+        out_w: g.out_w,
+    };
+    resize_bilinear(&pixels, &geometry)
 }

@@ -17,7 +17,7 @@ pub const SOURCES: [(&str, &str); 9] = [
 ];
 
 /// Names of the `extern "C"` kernels, loaded from the compiled module.
-pub const KERNEL_NAMES: [&str; 20] = [
+pub const KERNEL_NAMES: [&str; 21] = [
     "unary",
     "binary_same",
     "binary_broadcast",
@@ -37,6 +37,7 @@ pub const KERNEL_NAMES: [&str; 20] = [
     "adam_step",
     "sgd_step",
     "resize_bilinear",
+    "gather_images",
     "fill",
 ];
 

@@ -10,8 +10,8 @@ pub mod kernels;
 pub use device::{device, set_tf32, CudaDevice};
 
 use crate::backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, ReduceOp,
-    ResizeGeometry, SgdStep, UnaryOp,
+    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
 use cudarc::cublas::{sys::cublasOperation_t, Gemm, GemmConfig, StridedBatchedConfig};
@@ -758,6 +758,20 @@ impl Backend for CudaStorage {
         }
         run(a, n, "resize_bilinear");
         self.wrap(out)
+    }
+
+    fn gather_images(pixels: &CudaIndices, picks: &CudaIndices, g: &GatherImages) -> Self {
+        let device = Arc::clone(&pixels.device);
+        let n = g.count * g.out_h * g.out_w;
+        let mut out = alloc::<f32>(&device, n);
+        let sizes = [g.count, g.in_h, g.in_w, g.out_h, g.out_w].map(|v| v as u32);
+        let mut a = kernel(&device, "gather_images");
+        a.arg(&mut out).arg(&pixels.slice).arg(&picks.slice);
+        for size in &sizes {
+            a.arg(size);
+        }
+        run(a, n, "gather_images");
+        CudaStorage { slice: out, device }
     }
 
     fn dropout_mask_like(&self, p: f32, seed: u64) -> Self {

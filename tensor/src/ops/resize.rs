@@ -1,7 +1,8 @@
 //! Image resizing.
 
-use crate::backend::{Backend, ResizeGeometry};
-use crate::{Shape, Tensor};
+use crate::backend::{Backend, GatherImages, ResizeGeometry};
+use crate::storage::Storage;
+use crate::{Indices, Shape, Tensor};
 
 impl Tensor {
     /// Bilinear resize of NCHW images to `out_h × out_w`, as
@@ -30,5 +31,35 @@ impl Tensor {
             self.storage().resize_bilinear(&geometry),
             Shape::new([n, c, out_h, out_w]),
         )
+    }
+}
+
+impl Tensor {
+    /// A batch `[picks.len(), 1, size, size]` from a dataset of `rows × cols` byte images kept on
+    /// the device as `pixels` (bytes packed four to a `u32`, see [`Indices::pack_bytes`]): image
+    /// `picks[i]`, scaled to [0, 1] as torchvision's `ToTensor`, resized bilinearly.
+    #[track_caller]
+    pub fn gather_images(
+        pixels: &Indices,
+        picks: &Indices,
+        rows: usize,
+        cols: usize,
+        size: usize,
+    ) -> Tensor {
+        assert!(
+            pixels.device() == picks.device(),
+            "gather_images: dataset on {} but picks on {}",
+            pixels.device(),
+            picks.device()
+        );
+        let geometry = GatherImages {
+            count: picks.numel(),
+            in_h: rows,
+            in_w: cols,
+            out_h: size,
+            out_w: size,
+        };
+        let storage = Storage::gather_images(pixels.storage(), picks.storage(), &geometry);
+        Tensor::from_storage(storage, Shape::new([picks.numel(), 1, size, size]))
     }
 }

@@ -24,3 +24,23 @@ extern "C" __global__ void resize_bilinear(float *out, const float *x, u32 plane
         out[j] = (1.0f - wy) * top + wy * bottom;
     }
 }
+
+// A batch from a dataset kept on the GPU as bytes packed four to a u32: image picks[n], pixels
+// / 255, resized bilinearly — gather, scale and resize in one pass.
+__device__ float dataset_pixel(const u32 *words, u64 index) {
+    return (float)((words[index >> 2] >> ((index & 3) * 8)) & 0xff) * (1.0f / 255.0f);
+}
+
+extern "C" __global__ void gather_images(float *out, const u32 *words, const u32 *picks, u32 count, u32 H, u32 W, u32 OH, u32 OW) {
+    FOR_EACH_INDEX(j, (u64)count * OH * OW) {
+        u32 ox = j % OW, oy = (j / OW) % OH;
+        u64 first = (u64)picks[j / ((u64)OW * OH)] * H * W;
+        u32 y0, y1, x0, x1;
+        float wy, wx;
+        source_taps(oy, H, OH, &y0, &y1, &wy);
+        source_taps(ox, W, OW, &x0, &x1, &wx);
+        float top = (1.0f - wx) * dataset_pixel(words, first + y0 * W + x0) + wx * dataset_pixel(words, first + y0 * W + x1);
+        float bottom = (1.0f - wx) * dataset_pixel(words, first + y1 * W + x0) + wx * dataset_pixel(words, first + y1 * W + x1);
+        out[j] = (1.0f - wy) * top + wy * bottom;
+    }
+}
