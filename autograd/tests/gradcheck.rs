@@ -167,6 +167,17 @@ fn relu() {
 }
 
 #[test]
+fn fused_bias_relu() {
+    // Inputs and biases chosen so that x + b stays away from 0 (ReLU's kink).
+    let x = away_from_zero(&[2, 3, 4, 5], 80).mul_scalar(2.0);
+    let b = Tensor::from_vec(vec![0.05, -0.05, 0.02], [3]);
+    check(&[x, b], |v| v[0].bias_relu(&v[1], 1));
+    let x = away_from_zero(&[4, 6], 81).mul_scalar(2.0);
+    let b = Tensor::from_vec(vec![0.03, -0.02, 0.01, 0.04, -0.03, 0.02], [6]);
+    check(&[x, b], |v| v[0].bias_relu(&v[1], 1));
+}
+
+#[test]
 fn dropout_in_training_and_evaluation() {
     let x = uniform(&[5, 8], -1.0, 1.0, 17);
     // The mask depends only on the seed, so every evaluation of f sees the same mask.

@@ -9,6 +9,18 @@ use autograd::Var;
 pub trait Module {
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var;
 
+    /// `relu(self.forward(input))` computed with one fused bias + ReLU pass, for layers that can
+    /// (Conv2d, Linear); `None` otherwise. [`Sequential`](crate::layers::Sequential) uses it
+    /// when a ReLU follows.
+    fn forward_relu(&self, _input: &Var, _ctx: &mut ForwardContext) -> Option<Var> {
+        None
+    }
+
+    /// Whether this layer is a ReLU (and can be fused into the layer before it).
+    fn is_relu(&self) -> bool {
+        false
+    }
+
     /// The parameters, with their names, in a fixed order.
     fn parameters(&self) -> Vec<(String, &Parameter)> {
         Vec::new()

@@ -104,3 +104,38 @@ fn sequential_names_children_by_position() {
     );
     assert_eq!(y.dims(), &[1, 2, 2, 2]);
 }
+
+#[test]
+fn fused_bias_relu_in_sequential_matches_the_layers_one_by_one() {
+    let mut rng = Rng::new(3);
+    let net = Sequential::new(vec![
+        Box::new(Conv2d::new(2, 3, 3, 1, 1, &mut rng)),
+        Box::new(ReLU),
+        Box::new(nn::layers::Flatten),
+        Box::new(Linear::new(3 * 5 * 5, 4, &mut rng)),
+        Box::new(ReLU),
+    ]);
+    let x = Var::constant(Tensor::rand_uniform([2, 2, 5, 5], -1.0, 1.0, &mut rng));
+    let mut fused_ctx = ForwardContext::training(0);
+    let fused = net.forward(&x, &mut fused_ctx);
+    let fused_grads = fused_ctx.backward(&fused.sum());
+    let mut ctx = ForwardContext::training(0);
+    let mut y = x.clone();
+    for layer in net.layers() {
+        y = layer.forward(&y, &mut ctx); // one layer at a time: no fusion
+    }
+    let grads = ctx.backward(&y.sum());
+    assert_eq!(fused.value().to_vec(), y.value().to_vec());
+    for (name, parameter) in net.parameters() {
+        let (a, b) = (
+            fused_grads.get(parameter).unwrap().to_vec(),
+            grads.get(parameter).unwrap().to_vec(),
+        );
+        for (u, v) in a.iter().zip(&b) {
+            assert!(
+                (u - v).abs() <= 1e-5 * (1.0 + v.abs()),
+                "{name}: fused {u} vs unfused {v}"
+            );
+        }
+    }
+}

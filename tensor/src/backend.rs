@@ -243,6 +243,10 @@ pub trait Backend: Sized {
         out_shape: &Shape,
     ) -> Self;
 
+    /// `max(self + bias, 0)` with `bias` (one value per channel) broadcast along the middle axis
+    /// of `layout` (`[outer, channels, inner]`): a layer's bias and its ReLU in one pass.
+    fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self;
+
     // Layout.
     /// A contiguous copy with axes reordered: output axis `i` is input axis `axes[i]`.
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self;

@@ -156,6 +156,15 @@ impl Backend for Storage {
         }
     }
 
+    fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
+        match (self, bias) {
+            (Storage::Cpu(x), Storage::Cpu(b)) => Storage::Cpu(x.bias_relu(b, layout)),
+            #[cfg(feature = "cuda")]
+            (Storage::Cuda(x), Storage::Cuda(b)) => Storage::Cuda(x.bias_relu(b, layout)),
+            _ => mixed_devices(),
+        }
+    }
+
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         match self {
             Storage::Cpu(s) => Storage::Cpu(s.permute(shape, axes)),

@@ -301,3 +301,16 @@ fn batches_gathered_from_a_byte_dataset() {
     let on_cpu = Tensor::gather_images(&pixels, &picks, 28, 28, 224);
     assert_close(&on_gpu, &on_cpu, 1e-5, "gather_images");
 }
+
+#[test]
+fn fused_bias_relu() {
+    let Some(device) = gpu() else { return };
+    let inputs = [random(&[2, 3, 5, 7], 19), random(&[3], 20)];
+    same_on_both(device, &inputs, 0.0, "bias_relu 4-D", |v| {
+        v[0].bias_relu(&v[1], 1)
+    });
+    let inputs = [random(&[4, 9], 21), random(&[9], 22)];
+    same_on_both(device, &inputs, 0.0, "bias_relu 2-D", |v| {
+        v[0].bias_relu(&v[1], 1)
+    });
+}

@@ -124,6 +124,28 @@ impl Var {
         Var::record(out, [(self, rule(move |g| g.mul(&saved.step())))])
     }
 
+    /// `y = max(x + b, 0)` with `b` broadcast along `axis` (a layer's bias and ReLU, fused):
+    /// ∂L/∂x = g where y > 0 (else 0), and ∂L/∂b sums that over every axis but `axis`.
+    #[track_caller]
+    pub fn bias_relu(&self, bias: &Var, axis: usize) -> Var {
+        let out = self.value().bias_relu(bias.value(), axis);
+        let active = out.step();
+        let active_for_bias = active.clone();
+        let dims = self.dims().to_vec();
+        let per_channel = move |g: &tensor::Tensor| {
+            let (outer, channels, inner) = tensor::Shape::new(dims.clone()).split_at_axis(axis);
+            let masked = g.mul(&active_for_bias).reshape([outer, channels, inner]);
+            masked.sum_axis(2, false).sum_axis(0, false)
+        };
+        Var::record(
+            out,
+            [
+                (self, rule(move |g| g.mul(&active))),
+                (bias, rule(per_channel)),
+            ],
+        )
+    }
+
     /// Inverted dropout: in training, zero each element with probability `p` and scale the
     /// rest by `1 / (1 − p)`; the mask comes from `seed`. ∂/∂x = the mask. Pass `training =
     /// false` (evaluation) for the identity.

@@ -40,6 +40,12 @@ impl Module for Conv2d {
         input.conv2d(&weight, Some(&bias), self.stride, self.padding)
     }
 
+    fn forward_relu(&self, input: &Var, ctx: &mut ForwardContext) -> Option<Var> {
+        let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
+        let convolved = input.conv2d(&weight, None, self.stride, self.padding);
+        Some(convolved.bias_relu(&bias, 1))
+    }
+
     fn parameters(&self) -> Vec<(String, &Parameter)> {
         vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
     }

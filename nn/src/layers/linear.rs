@@ -25,6 +25,11 @@ impl Module for Linear {
         input.matmul_t(&weight, false, true).add(&bias)
     }
 
+    fn forward_relu(&self, input: &Var, ctx: &mut ForwardContext) -> Option<Var> {
+        let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
+        Some(input.matmul_t(&weight, false, true).bias_relu(&bias, 1))
+    }
+
     fn parameters(&self) -> Vec<(String, &Parameter)> {
         vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
     }

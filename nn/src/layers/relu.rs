@@ -9,4 +9,8 @@ impl Module for ReLU {
     fn forward(&self, input: &Var, _: &mut ForwardContext) -> Var {
         input.relu()
     }
+
+    fn is_relu(&self) -> bool {
+        true
+    }
 }

@@ -20,10 +20,22 @@ impl Sequential {
 }
 
 impl Module for Sequential {
+    /// Layers in order; a layer followed by a ReLU runs both as one fused bias + ReLU pass when
+    /// it can (the result is the same, one pass over the activations is saved).
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
         let mut x = input.clone();
-        for layer in &self.layers {
-            x = layer.forward(&x, ctx);
+        let mut i = 0;
+        while i < self.layers.len() {
+            let relu_follows = self.layers.get(i + 1).is_some_and(|next| next.is_relu());
+            if relu_follows {
+                if let Some(y) = self.layers[i].forward_relu(&x, ctx) {
+                    x = y;
+                    i += 2;
+                    continue;
+                }
+            }
+            x = self.layers[i].forward(&x, ctx);
+            i += 1;
         }
         x
     }

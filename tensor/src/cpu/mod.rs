@@ -52,6 +52,10 @@ impl Backend for CpuStorage {
         ))
     }
 
+    fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
+        CpuStorage(elementwise::bias_relu(&self.0, &bias.0, layout))
+    }
+
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         CpuStorage(layout::permute(&self.0, shape, axes))
     }

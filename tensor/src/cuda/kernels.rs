@@ -17,10 +17,11 @@ pub const SOURCES: [(&str, &str); 9] = [
 ];
 
 /// Names of the `extern "C"` kernels, loaded from the compiled module.
-pub const KERNEL_NAMES: [&str; 21] = [
+pub const KERNEL_NAMES: [&str; 22] = [
     "unary",
     "binary_same",
     "binary_broadcast",
+    "bias_relu",
     "dropout_mask",
     "permute",
     "reduce_axis",

@@ -378,6 +378,21 @@ impl Backend for CudaStorage {
         self.wrap(out)
     }
 
+    fn bias_relu(&self, bias: &Self, l: AxisLayout) -> Self {
+        let n = self.len();
+        let mut out = self.alloc(n);
+        let (n64, channels, inner) = (n as u64, l.len as u32, l.inner as u32);
+        let mut a = kernel(&self.device, "bias_relu");
+        a.arg(&mut out)
+            .arg(&self.slice)
+            .arg(&bias.slice)
+            .arg(&n64)
+            .arg(&channels)
+            .arg(&inner);
+        run(a, n, "bias_relu");
+        self.wrap(out)
+    }
+
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         let n = self.len();
         let in_strides = shape.strides();

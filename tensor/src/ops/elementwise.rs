@@ -1,7 +1,7 @@
 //! Elementwise arithmetic: broadcasting binary ops, scalar ops and unary functions.
 
 use super::assert_same_device;
-use crate::backend::{Backend, BinaryOp, UnaryOp};
+use crate::backend::{AxisLayout, Backend, BinaryOp, UnaryOp};
 use crate::Tensor;
 
 impl Tensor {
@@ -79,6 +79,24 @@ impl Tensor {
     /// `max(x, 0)`.
     pub fn relu(&self) -> Tensor {
         self.unary(UnaryOp::Relu)
+    }
+
+    /// `max(self + bias, 0)` with `bias` (one value per channel) added along `axis`: a layer's bias
+    /// and ReLU in one pass (axis 1 for both `[N, C, H, W]` and `[N, features]`).
+    #[track_caller]
+    pub fn bias_relu(&self, bias: &Tensor, axis: usize) -> Tensor {
+        assert_same_device("bias_relu", self, bias);
+        assert!(
+            axis < self.rank() && bias.dims() == [self.dims()[axis]],
+            "bias_relu: bias {} does not match axis {axis} of {}",
+            bias.shape(),
+            self.shape()
+        );
+        let layout = AxisLayout::of(self.shape(), axis);
+        Tensor::from_storage(
+            self.storage().bias_relu(bias.storage(), layout),
+            self.shape().clone(),
+        )
     }
 
     /// 1 where `x > 0`, else 0 (ReLU's derivative).

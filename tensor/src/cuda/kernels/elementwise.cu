@@ -69,3 +69,8 @@ extern "C" __global__ void dropout_mask(float *mask, u64 n, float p, u64 seed) {
 extern "C" __global__ void fill(float *out, u64 n, float value) {
     FOR_EACH_INDEX(i, n) { out[i] = value; }
 }
+
+// max(x + bias[channel], 0) over [outer, channels, inner]: a layer's bias and ReLU in one pass.
+extern "C" __global__ void bias_relu(float *out, const float *x, const float *bias, u64 n, u32 channels, u32 inner) {
+    FOR_EACH_INDEX(i, n) { out[i] = fmaxf(x[i] + bias[(i / inner) % channels], 0.0f); }
+}
