@@ -183,6 +183,17 @@ pub struct AdamStep {
     pub step: u32,
 }
 
+/// One parameter tensor's share of a fused Adam step over many tensors: the parameter, its
+/// gradient, its moment estimates (all one shape) and the step's hyper-parameters (`step` may
+/// differ between tensors, as PyTorch counts steps per parameter).
+pub struct AdamUpdate<'a, T> {
+    pub param: &'a mut T,
+    pub grad: &'a T,
+    pub m: &'a mut T,
+    pub v: &'a mut T,
+    pub hyper: AdamStep,
+}
+
 /// Hyper-parameters of one SGD step, as `torch.optim.SGD`. On the first step the momentum
 /// buffer is set to the gradient itself (PyTorch's rule), later it is `μ·buf + (1 − dampening)·g`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -284,8 +295,13 @@ pub trait Backend: Sized {
         classes: usize,
     ) -> Self;
 
-    // Optimizer steps, in place on the parameter (`self`) and the optimizer's state.
-    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, hyper: &AdamStep);
+    // Optimizer steps, in place on the parameters and the optimizer's state.
+    /// Adam on every tensor of `updates` at once (one launch on a GPU, where the per-launch
+    /// cost would otherwise be paid once per parameter tensor).
+    fn adam_step(updates: &mut [AdamUpdate<'_, Self>])
+    where
+        Self: Sized;
+    /// In place on the parameter (`self`).
     /// `momentum_buffer` is `None` when momentum is 0.
     fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep);
 

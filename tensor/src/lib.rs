@@ -21,7 +21,7 @@ mod storage;
 mod tensor;
 
 pub use backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    AdamStep, AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
     Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 pub use device::Device;

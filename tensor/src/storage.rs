@@ -6,7 +6,7 @@
 //! The CUDA backend adds one variant here and one arm per kernel.
 
 use crate::backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
     Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::cpu::CpuStorage;
@@ -326,17 +326,38 @@ impl Backend for Storage {
         }
     }
 
-    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, hyper: &AdamStep) {
-        match (self, grad, m, v) {
-            (Storage::Cpu(p), Storage::Cpu(g), Storage::Cpu(m), Storage::Cpu(v)) => {
-                p.adam_step(g, m, v, hyper)
+    fn adam_step(updates: &mut [AdamUpdate<'_, Self>]) {
+        // `Tensor::adam_steps_` puts every tensor on one device, so one of these stays empty.
+        let mut cpu = Vec::new();
+        #[cfg(feature = "cuda")]
+        let mut cuda = Vec::new();
+        for u in updates.iter_mut() {
+            let hyper = u.hyper;
+            match (&mut *u.param, u.grad, &mut *u.m, &mut *u.v) {
+                (Storage::Cpu(param), Storage::Cpu(grad), Storage::Cpu(m), Storage::Cpu(v)) => cpu
+                    .push(AdamUpdate {
+                        param,
+                        grad,
+                        m,
+                        v,
+                        hyper,
+                    }),
+                #[cfg(feature = "cuda")]
+                (Storage::Cuda(param), Storage::Cuda(grad), Storage::Cuda(m), Storage::Cuda(v)) => {
+                    cuda.push(AdamUpdate {
+                        param,
+                        grad,
+                        m,
+                        v,
+                        hyper,
+                    })
+                }
+                _ => mixed_devices(),
             }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(p), Storage::Cuda(g), Storage::Cuda(m), Storage::Cuda(v)) => {
-                p.adam_step(g, m, v, hyper)
-            }
-            _ => mixed_devices(),
         }
+        CpuStorage::adam_step(&mut cpu);
+        #[cfg(feature = "cuda")]
+        CudaStorage::adam_step(&mut cuda);
     }
 
     fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep) {

@@ -2,7 +2,7 @@
 //! and gradients. Needs a GPU: without one each test prints `skipped: no CUDA device` and returns.
 #![cfg(feature = "cuda")]
 
-use tensor::{AdamStep, Device, Indices, Rng, SgdStep, Tensor};
+use tensor::{AdamStep, AdamUpdate, Device, Indices, Rng, SgdStep, Tensor};
 
 /// The GPU, or `None` after printing why the test is skipped.
 fn gpu() -> Option<Device> {
@@ -263,6 +263,54 @@ fn optimizer_steps() {
         p.sgd_step_(&v[1], None, &plain);
         p
     });
+}
+
+/// The fused Adam step over several tensors (one launch on the GPU) — odd sizes, a one-element
+/// tensor and different step counts — matches the CPU's step on each tensor.
+#[test]
+fn fused_adam_over_many_tensors() {
+    let Some(device) = gpu() else { return };
+    let shapes: [&[usize]; 3] = [&[70_001], &[3, 7], &[1]];
+    let mut inputs = Vec::new();
+    for (i, shape) in shapes.iter().enumerate() {
+        inputs.push(random(shape, 40 + i as u64));
+        inputs.push(random(shape, 50 + i as u64));
+    }
+    for which in 0..shapes.len() {
+        same_on_both(device, &inputs, 1e-5, "fused adam", |on_device| {
+            let mut params: Vec<Tensor> = on_device.iter().step_by(2).cloned().collect();
+            let mut moments: Vec<(Tensor, Tensor)> = on_device
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(|g| (g.mul_scalar(0.5), g.mul(g)))
+                .collect();
+            let mut updates: Vec<AdamUpdate<'_, Tensor>> = params
+                .iter_mut()
+                .zip(moments.iter_mut())
+                .zip(on_device.iter().skip(1).step_by(2))
+                .enumerate()
+                .map(|(i, ((param, (m, v)), grad))| AdamUpdate {
+                    param,
+                    grad,
+                    m,
+                    v,
+                    hyper: AdamStep {
+                        lr: 0.01,
+                        beta1: 0.9,
+                        beta2: 0.999,
+                        eps: 1e-8,
+                        weight_decay: 0.01 * i as f32,
+                        step: 1 + 2 * i as u32,
+                    },
+                })
+                .collect();
+            Tensor::adam_steps_(&mut updates);
+            drop(updates);
+            let (m, v) = &moments[which];
+            params[which].add(m).add(v)
+        });
+    }
 }
 
 #[test]

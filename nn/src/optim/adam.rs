@@ -3,15 +3,21 @@
 use super::Optimizer;
 use crate::{Gradients, ParamId, Parameter};
 use std::collections::HashMap;
-use tensor::{AdamStep, Tensor};
+use tensor::{AdamStep, AdamUpdate, Tensor};
 
 pub struct Adam {
     pub lr: f32,
     pub betas: (f32, f32),
     pub eps: f32,
     pub weight_decay: f32,
-    /// Per parameter: the number of steps taken and the first and second moment estimates.
-    state: HashMap<ParamId, (u32, Tensor, Tensor)>,
+    state: HashMap<ParamId, Moments>,
+}
+
+/// One parameter's optimizer state: the steps it has taken and its moment estimates.
+struct Moments {
+    steps: u32,
+    m: Tensor,
+    v: Tensor,
 }
 
 impl Adam {
@@ -25,28 +31,56 @@ impl Adam {
             state: HashMap::new(),
         }
     }
+
+    fn hyper(&self, step: u32) -> AdamStep {
+        AdamStep {
+            lr: self.lr,
+            beta1: self.betas.0,
+            beta2: self.betas.1,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+            step,
+        }
+    }
 }
 
 impl Optimizer for Adam {
+    /// All parameters in one fused step (one kernel launch on a GPU).
     fn step(&mut self, parameters: Vec<(String, &mut Parameter)>, gradients: &Gradients) {
-        for (_, parameter) in parameters {
-            let Some(grad) = gradients.get(parameter) else {
-                continue;
-            };
-            let (steps, m, v) = self.state.entry(parameter.id()).or_insert_with(|| {
-                let zeros = parameter.value.zeros_like();
-                (0, zeros.clone(), zeros)
-            });
-            *steps += 1;
-            let hyper = AdamStep {
-                lr: self.lr,
-                beta1: self.betas.0,
-                beta2: self.betas.1,
-                eps: self.eps,
-                weight_decay: self.weight_decay,
-                step: *steps,
-            };
-            parameter.value.adam_step_(grad, m, v, &hyper);
+        // The moments leave the map for the step, so each parameter's can be borrowed mutably
+        // alongside the others', and go back afterwards.
+        let mut work: Vec<(&mut Parameter, &Tensor, Moments)> = parameters
+            .into_iter()
+            .filter_map(|(_, parameter)| {
+                let grad = gradients.get(parameter)?;
+                let moments = self
+                    .state
+                    .remove(&parameter.id())
+                    .unwrap_or_else(|| Moments {
+                        steps: 0,
+                        m: parameter.value.zeros_like(),
+                        v: parameter.value.zeros_like(),
+                    });
+                Some((parameter, grad, moments))
+            })
+            .collect();
+        let mut updates: Vec<AdamUpdate<'_, Tensor>> = work
+            .iter_mut()
+            .map(|(parameter, grad, moments)| {
+                moments.steps += 1;
+                AdamUpdate {
+                    param: &mut parameter.value,
+                    grad,
+                    m: &mut moments.m,
+                    v: &mut moments.v,
+                    hyper: self.hyper(moments.steps),
+                }
+            })
+            .collect();
+        Tensor::adam_steps_(&mut updates);
+        drop(updates);
+        for (parameter, _, moments) in work {
+            self.state.insert(parameter.id(), moments);
         }
     }
 }

@@ -15,7 +15,7 @@ pub mod resize;
 pub mod softmax;
 
 use crate::backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
     Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
@@ -123,8 +123,10 @@ impl Backend for CpuStorage {
         ))
     }
 
-    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, hyper: &AdamStep) {
-        optim::adam_step(&mut self.0, &grad.0, &mut m.0, &mut v.0, hyper);
+    fn adam_step(updates: &mut [AdamUpdate<'_, Self>]) {
+        for u in updates {
+            optim::adam_step(&mut u.param.0, &u.grad.0, &mut u.m.0, &mut u.v.0, &u.hyper);
+        }
     }
 
     fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep) {

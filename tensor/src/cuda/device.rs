@@ -80,9 +80,8 @@ fn open(ordinal: usize) -> Result<CudaDevice> {
     let context =
         CudaContext::new(ordinal).map_err(|e| unavailable(format!("cuda:{ordinal}: {e}")))?;
     let (major, minor) = context.compute_capability().map_err(unavailable)?;
-    // NVRTC's option wants a 'static name; one small string per device and process.
-    let arch: &'static str = Box::leak(format!("sm_{major}{minor}").into_boxed_str());
-    let ptx = kernels::compile(arch)
+    let arch = format!("sm_{major}{minor}");
+    let ptx = kernels::compile(&arch)
         .map_err(|e| unavailable(format!("compiling the kernels for {arch} failed: {e}")))?;
     let module = context.load_module(ptx).map_err(unavailable)?;
     let mut functions = HashMap::new();

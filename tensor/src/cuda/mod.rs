@@ -10,7 +10,7 @@ pub mod kernels;
 pub use device::{device, set_tf32, CudaDevice};
 
 use crate::backend::{
-    AdamStep, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
+    AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
     Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
@@ -60,6 +60,73 @@ fn run(mut args: LaunchArgs, n: usize, name: &str) {
         unsafe { args.launch(CudaDevice::grid(n)) }.map(|_| ()),
         name,
     );
+}
+
+/// One parameter tensor of a fused Adam step, read by the kernel from an array in device
+/// memory (same layout as `struct AdamTensor` in kernels/optim.cu).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct AdamTensor {
+    param: u64,
+    grad: u64,
+    m: u64,
+    v: u64,
+    len: u64,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    weight_decay: f32,
+    step_size: f32,
+    bias_correction2_sqrt: f32,
+}
+
+// Safety: plain old data with the layout of the .cu struct (pointers as 64-bit addresses).
+unsafe impl DeviceRepr for AdamTensor {}
+
+/// Adam on every tensor in `updates` with one launch: grid row `y` updates tensor `y`.
+fn adam_step_one_launch(updates: &mut [AdamUpdate<'_, CudaStorage>]) {
+    let Some(first) = updates.first() else {
+        return;
+    };
+    let device = Arc::clone(&first.param.device);
+    let stream = &device.stream;
+    let largest = updates.iter().map(|u| u.param.len()).max().unwrap_or(0);
+    let count = updates.len() as u32;
+    // The guards keep cudarc's read/write tracking right until the kernel is queued.
+    let mut guards = Vec::with_capacity(4 * updates.len());
+    let mut tensors = Vec::with_capacity(updates.len());
+    for u in updates.iter_mut() {
+        let (h, len) = (u.hyper, u.param.len() as u64);
+        let (param, param_guard) = u.param.slice.device_ptr_mut(stream);
+        let (grad, grad_guard) = u.grad.slice.device_ptr(stream);
+        let (m, m_guard) = u.m.slice.device_ptr_mut(stream);
+        let (v, v_guard) = u.v.slice.device_ptr_mut(stream);
+        guards.extend([param_guard, grad_guard, m_guard, v_guard]);
+        tensors.push(AdamTensor {
+            param,
+            grad,
+            m,
+            v,
+            len,
+            beta1: h.beta1,
+            beta2: h.beta2,
+            eps: h.eps,
+            weight_decay: h.weight_decay,
+            step_size: h.lr / (1.0 - h.beta1.powi(h.step as i32)),
+            bias_correction2_sqrt: (1.0 - h.beta2.powi(h.step as i32)).sqrt(),
+        });
+    }
+    let tensors = check(
+        stream.clone_htod(&tensors),
+        "upload of the Adam step's tensor list",
+    );
+    let mut config = CudaDevice::grid(largest);
+    config.grid_dim.1 = count;
+    let mut a = kernel(&device, "adam_step");
+    a.arg(&tensors);
+    // Safety: every pointer in `tensors` is a live buffer of `len` floats, borrowed above.
+    check(unsafe { a.launch(config) }.map(|_| ()), "adam_step");
+    drop(guards);
 }
 
 /// Up to six axes of sizes and two sets of strides, passed to a kernel by value.
@@ -721,24 +788,11 @@ impl Backend for CudaStorage {
         self.wrap(out)
     }
 
-    fn adam_step(&mut self, grad: &Self, m: &mut Self, v: &mut Self, h: &AdamStep) {
-        let n = self.len() as u64;
-        let step_size = h.lr / (1.0 - h.beta1.powi(h.step as i32));
-        let bias_correction2_sqrt = (1.0 - h.beta2.powi(h.step as i32)).sqrt();
-        let device = Arc::clone(&self.device);
-        let mut a = kernel(&device, "adam_step");
-        a.arg(&mut self.slice)
-            .arg(&grad.slice)
-            .arg(&mut m.slice)
-            .arg(&mut v.slice)
-            .arg(&n);
-        a.arg(&h.beta1)
-            .arg(&h.beta2)
-            .arg(&h.eps)
-            .arg(&h.weight_decay)
-            .arg(&step_size)
-            .arg(&bias_correction2_sqrt);
-        run(a, n as usize, "adam_step");
+    fn adam_step(updates: &mut [AdamUpdate<'_, Self>]) {
+        // A launch's grid has at most 65 535 rows (one per tensor); models have far fewer.
+        for chunk in updates.chunks_mut(65_535) {
+            adam_step_one_launch(chunk);
+        }
     }
 
     fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, h: &SgdStep) {

@@ -2,7 +2,8 @@
 //! device, in one pass, without allocating.
 
 use super::assert_same_device;
-use crate::backend::{AdamStep, Backend, SgdStep};
+use crate::backend::{AdamStep, AdamUpdate, Backend, SgdStep};
+use crate::storage::Storage;
 use crate::Tensor;
 
 impl Tensor {
@@ -22,12 +23,38 @@ impl Tensor {
     /// `m` and `v` (same shape, start at zero) in place.
     #[track_caller]
     pub fn adam_step_(&mut self, grad: &Tensor, m: &mut Tensor, v: &mut Tensor, hyper: &AdamStep) {
-        self.check_state("adam_step", grad, "gradient");
-        self.check_state("adam_step", m, "first moment");
-        self.check_state("adam_step", v, "second moment");
-        assert!(hyper.step >= 1, "adam_step: steps count from 1");
-        let (m, v) = (m.storage_mut(), v.storage_mut());
-        self.storage_mut().adam_step(grad.storage(), m, v, hyper);
+        let hyper = *hyper;
+        Tensor::adam_steps_(&mut [AdamUpdate {
+            param: self,
+            grad,
+            m,
+            v,
+            hyper,
+        }]);
+    }
+
+    /// [`Tensor::adam_step_`] on many parameters at once, all on one device: one kernel launch
+    /// on a GPU for the whole model.
+    #[track_caller]
+    pub fn adam_steps_(updates: &mut [AdamUpdate<'_, Tensor>]) {
+        for u in updates.iter() {
+            u.param.check_state("adam_step", u.grad, "gradient");
+            u.param.check_state("adam_step", u.m, "first moment");
+            u.param.check_state("adam_step", u.v, "second moment");
+            assert_same_device("adam_step", updates[0].param, u.param);
+            assert!(u.hyper.step >= 1, "adam_step: steps count from 1");
+        }
+        let mut storages: Vec<AdamUpdate<'_, Storage>> = updates
+            .iter_mut()
+            .map(|u| AdamUpdate {
+                param: u.param.storage_mut(),
+                grad: u.grad.storage(),
+                m: u.m.storage_mut(),
+                v: u.v.storage_mut(),
+                hyper: u.hyper,
+            })
+            .collect();
+        Storage::adam_step(&mut storages);
     }
 
     /// One `torch.optim.SGD` step on `self`; `momentum_buffer` must be given when momentum ≠ 0.

@@ -1,12 +1,26 @@
 // Optimizer steps, in place, one thread per parameter value (formulas as in tensor/src/cpu/optim.rs).
 
-extern "C" __global__ void adam_step(float *p, const float *g, float *m, float *v, u64 n, float beta1,
-                                     float beta2, float eps, float weight_decay, float step_size, float bias_correction2_sqrt) {
-    FOR_EACH_INDEX(i, n) {
-        float grad = g[i] + weight_decay * p[i];
-        m[i] = beta1 * m[i] + (1.0f - beta1) * grad;
-        v[i] = beta2 * v[i] + (1.0f - beta2) * grad * grad;
-        p[i] -= step_size * m[i] / (sqrtf(v[i]) / bias_correction2_sqrt + eps);
+// One parameter tensor of a fused Adam step (layout of `AdamTensor` in tensor/src/cuda/mod.rs).
+struct AdamTensor {
+    float *p;
+    const float *g;
+    float *m;
+    float *v;
+    u64 n;
+    float beta1, beta2, eps, weight_decay, step_size, bias_correction2_sqrt;
+};
+
+// Adam on a whole model in one launch: grid row blockIdx.y updates tensors[blockIdx.y], its
+// blocks stride over that tensor (rows of small tensors finish at once).
+extern "C" __global__ void adam_step(const AdamTensor *tensors) {
+    const AdamTensor t = tensors[blockIdx.y];
+    FOR_EACH_INDEX(i, t.n) {
+        float grad = t.g[i] + t.weight_decay * t.p[i];
+        float m = t.beta1 * t.m[i] + (1.0f - t.beta1) * grad;
+        float v = t.beta2 * t.v[i] + (1.0f - t.beta2) * grad * grad;
+        t.m[i] = m;
+        t.v[i] = v;
+        t.p[i] -= t.step_size * m / (sqrtf(v) / t.bias_correction2_sqrt + t.eps);
     }
 }
 
