@@ -1,7 +1,8 @@
 //! Every optimized CPU kernel against its naive reference, on random shapes that include odd
 //! sizes, batch 1, strides and padding.
 
-use tensor::cpu::{conv, elementwise, gemm, pool};
+use tensor::cpu::conv_algorithm::ConvAlgorithm;
+use tensor::cpu::{conv, elementwise, gemm, pool, winograd};
 use tensor::{BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, Rng, Shape};
 
 fn random_vec(len: usize, rng: &mut Rng) -> Vec<f32> {
@@ -104,6 +105,74 @@ fn conv2d_matches_naive_for_alexnet_like_geometries() {
         let g = Conv2dGeometry::from_shapes(&input, &weight, stride, padding);
         check_conv(&g, &mut rng, &format!("{g:?}"));
     }
+}
+
+/// Winograd F(2×2, 3×3), forward and input gradient: odd and even output sizes (tiles hanging
+/// over the edge), rectangles, padding 0–2, batch 1, enough images for several chunks.
+#[test]
+fn winograd_matches_naive_for_3x3_stride_1() {
+    let mut rng = Rng::new(6);
+    let mut geometries: Vec<Conv2dGeometry> = (0..40)
+        .map(|_| {
+            let padding = rng.below(3);
+            let smallest = 3usize.saturating_sub(2 * padding).max(1);
+            let input = Shape::new([
+                1 + rng.below(3),
+                1 + rng.below(20),
+                smallest + rng.below(9),
+                smallest + rng.below(9),
+            ]);
+            let weight = Shape::new([1 + rng.below(9), input.dims()[1], 3, 3]);
+            Conv2dGeometry::from_shapes(&input, &weight, 1, padding)
+        })
+        .collect();
+    geometries.push(Conv2dGeometry::from_shapes(
+        &Shape::new([37, 5, 7, 7]),
+        &Shape::new([6, 5, 3, 3]),
+        1,
+        1,
+    ));
+    for (case, g) in geometries.iter().enumerate() {
+        let x = random_vec(g.batch * g.in_channels * g.in_h * g.in_w, &mut rng);
+        let w = random_vec(g.out_channels * g.patch_len(), &mut rng);
+        let b = random_vec(g.out_channels, &mut rng);
+        let dy = random_vec(g.batch * g.out_channels * g.out_pixels(), &mut rng);
+        let what = format!("case {case} {g:?}");
+        assert_close(
+            &winograd::conv2d(&x, &w, Some(&b), g),
+            &conv::conv2d_naive(&x, &w, Some(&b), g),
+            &format!("{what} forward"),
+        );
+        assert_close(
+            &winograd::conv2d_input_grad(&dy, &w, g),
+            &conv::conv2d_input_grad_naive(&dy, &w, g),
+            &format!("{what} input grad"),
+        );
+    }
+}
+
+/// The algorithm table picks Winograd for wide 3×3 layers, and what it picks is still right.
+#[test]
+fn chosen_algorithm_matches_naive_on_a_wide_3x3_layer() {
+    let mut rng = Rng::new(7);
+    let g = Conv2dGeometry::from_shapes(
+        &Shape::new([2, 64, 5, 6]),
+        &Shape::new([65, 64, 3, 3]),
+        1,
+        1,
+    );
+    let algorithm = ConvAlgorithm::for_forward(&g);
+    assert_eq!(algorithm, ConvAlgorithm::Winograd);
+    let x = random_vec(g.batch * g.in_channels * g.in_h * g.in_w, &mut rng);
+    let w = random_vec(g.out_channels * g.patch_len(), &mut rng);
+    let dy = random_vec(g.batch * g.out_channels * g.out_pixels(), &mut rng);
+    let naive = ConvAlgorithm::Naive;
+    let forward = algorithm.forward(&x, &w, None, &g);
+    assert_close(&forward, &naive.forward(&x, &w, None, &g), "forward");
+    let input_grad = algorithm.input_grad(&dy, &w, &g);
+    assert_close(&input_grad, &naive.input_grad(&dy, &w, &g), "input grad");
+    let weight_grad = algorithm.weight_grad(&dy, &x, &g);
+    assert_close(&weight_grad, &naive.weight_grad(&dy, &x, &g), "weight grad");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 pub mod allocator;
 pub mod conv;
+pub mod conv_algorithm;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;
@@ -13,12 +14,14 @@ pub mod pool;
 pub mod reduce;
 pub mod resize;
 pub mod softmax;
+pub mod winograd;
 
 use crate::backend::{
     AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
     Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
+use conv_algorithm::ConvAlgorithm;
 
 /// A tensor's values in host memory.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,15 +81,18 @@ impl Backend for CpuStorage {
 
     fn conv2d(&self, weight: &Self, bias: Option<&Self>, geometry: &Conv2dGeometry) -> Self {
         let bias = bias.map(|b| b.0.as_slice());
-        CpuStorage(conv::conv2d(&self.0, &weight.0, bias, geometry))
+        let algorithm = ConvAlgorithm::for_forward(geometry);
+        CpuStorage(algorithm.forward(&self.0, &weight.0, bias, geometry))
     }
 
     fn conv2d_input_grad(&self, weight: &Self, geometry: &Conv2dGeometry) -> Self {
-        CpuStorage(conv::conv2d_input_grad(&self.0, &weight.0, geometry))
+        let algorithm = ConvAlgorithm::for_forward(geometry);
+        CpuStorage(algorithm.input_grad(&self.0, &weight.0, geometry))
     }
 
     fn conv2d_weight_grad(&self, input: &Self, geometry: &Conv2dGeometry) -> Self {
-        CpuStorage(conv::conv2d_weight_grad(&self.0, &input.0, geometry))
+        let algorithm = ConvAlgorithm::for_forward(geometry);
+        CpuStorage(algorithm.weight_grad(&self.0, &input.0, geometry))
     }
 
     fn max_pool2d(&self, geometry: &Pool2dGeometry) -> (Self, Vec<u32>) {
