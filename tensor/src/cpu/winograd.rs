@@ -20,6 +20,7 @@
 use super::gemm::{sgemm, MatRef};
 use crate::backend::Conv2dGeometry;
 use rayon::prelude::*;
+use std::array::from_fn;
 
 /// Tile positions: a 4×4 input tile → 16 transformed values.
 const POSITIONS: usize = 16;
@@ -182,19 +183,10 @@ fn transform_input(x: &[f32], g: &Conv2dGeometry, tiles: &Tiles, v: &mut [f32]) 
 /// `Bᵀ d B` of one 4×4 tile, flattened row-major.
 fn input_tile_transform(d: &[[f32; 4]; 4]) -> [f32; 16] {
     let b_t = |[a, b, c, e]: [f32; 4]| [a - c, b + c, c - b, b - e];
-    // rows of Bᵀ d, then the same on the columns of the result
-    let mut t = [[0.0f32; 4]; 4];
-    for col in 0..4 {
-        let column = b_t([d[0][col], d[1][col], d[2][col], d[3][col]]);
-        for row in 0..4 {
-            t[row][col] = column[row];
-        }
-    }
-    let mut out = [0.0; 16];
-    for row in 0..4 {
-        out[row * 4..row * 4 + 4].copy_from_slice(&b_t(t[row]));
-    }
-    out
+    // Bᵀ on every column of d, then on every row of the result.
+    let columns: [[f32; 4]; 4] = from_fn(|col| b_t(from_fn(|row| d[row][col])));
+    let rows: [[f32; 4]; 4] = from_fn(|row| b_t(from_fn(|col| columns[col][row])));
+    from_fn(|i| rows[i / 4][i % 4])
 }
 
 /// `M[ξ] = U[ξ] · V[ξ]` for the 16 positions: (Cout × Cin) · (Cin × tiles).
@@ -233,13 +225,9 @@ fn transform_output(
             for tx in 0..tiles.cols {
                 let column = image * tiles.per_image() + ty * tiles.cols + tx;
                 let at = |position: usize| m[position * stride + k * columns + column];
-                // Aᵀ m: 2×4, then (Aᵀ m) A: 2×2
-                let mut t = [[0.0f32; 4]; 2];
-                for col in 0..4 {
-                    let [t0, t1] = a_t([at(col), at(4 + col), at(8 + col), at(12 + col)]);
-                    t[0][col] = t0;
-                    t[1][col] = t1;
-                }
+                // Aᵀ m (2×4, column by column), then (Aᵀ m) A (2×2, row by row)
+                let columns: [[f32; 2]; 4] = from_fn(|col| a_t(from_fn(|row| at(4 * row + col))));
+                let t: [[f32; 4]; 2] = from_fn(|row| from_fn(|col| columns[col][row]));
                 for (dy, t_row) in t.into_iter().enumerate() {
                     let oy = 2 * ty + dy;
                     if oy >= g.out_h {
