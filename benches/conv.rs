@@ -1,16 +1,32 @@
-//! Convolution kernels on AlexNet's layer geometries: forward, input gradient and weight
+//! Convolution algorithms on AlexNet's five layer geometries: forward, input gradient and weight
 //! gradient, reported as FLOP/s (criterion's "elements" are floating-point operations here).
 //!
-//! `RAYON_NUM_THREADS=2 cargo bench --bench conv` reproduces the README's numbers.
+//! Per layer, group `<layer>_batch32`:
+//! - `im2col_gemm/*`  — im2col + GEMM, the general algorithm;
+//! - `winograd/*`     — Winograd F(2×2, 3×3), on the 3×3 layers (forward and input gradient);
+//! - `auto/*`         — what training runs: the algorithm `cpu::conv_algorithm` picks per pass,
+//!   called through the `Tensor` API; `auto/forward_backward` is the layer's whole share of a
+//!   training step (forward, weight and bias gradients, and the input gradient except for
+//!   conv1, whose input needs none). `scripts/compare_pytorch.py` reads these.
+//!
+//! and group `<layer>_batch1` for the naive direct loops (the reference; batch 1 keeps them
+//! to seconds, FLOP/s stay comparable). With `--features cuda` and a GPU, groups
+//! `cuda_<layer>_batch32` time the same `auto` passes on the GPU.
+//!
+//! `RAYON_NUM_THREADS=2 cargo bench --bench conv` (about 6 minutes on 2 cores).
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rustgrad::tensor::{Conv2dGeometry, Rng, Tensor};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
+};
+use rustgrad::tensor::cpu::conv_algorithm::ConvAlgorithm;
+use rustgrad::tensor::{Conv2dGeometry, Device, Rng, Tensor};
 use std::hint::black_box;
+use std::time::Duration;
 
-/// One convolution layer's shape, at the batch size benchmarked.
+/// One convolution layer's shape (square input and kernel).
 struct Layer {
     name: &'static str,
-    batch: usize,
     in_channels: usize,
     out_channels: usize,
     size: usize,
@@ -19,67 +35,201 @@ struct Layer {
     padding: usize,
 }
 
-const LAYERS: &[Layer] = &[Layer {
-    name: "conv3",
-    batch: 32,
-    in_channels: 256,
-    out_channels: 384,
-    size: 12,
-    kernel: 3,
-    stride: 1,
-    padding: 1,
-}];
+impl Layer {
+    const fn new(name: &'static str, channels: (usize, usize), size: usize, kernel: usize) -> Self {
+        let (stride, padding) = match kernel {
+            11 => (4, 0),
+            5 => (1, 2),
+            _ => (1, 1),
+        };
+        Layer {
+            name,
+            in_channels: channels.0,
+            out_channels: channels.1,
+            size,
+            kernel,
+            stride,
+            padding,
+        }
+    }
 
-fn bench_layer(c: &mut Criterion, layer: &Layer) {
-    let mut rng = Rng::new(0);
-    let input_shape = [layer.batch, layer.in_channels, layer.size, layer.size];
-    let weight_shape = [
-        layer.out_channels,
-        layer.in_channels,
-        layer.kernel,
-        layer.kernel,
-    ];
-    let x = Tensor::rand_uniform(input_shape, -1.0, 1.0, &mut rng);
-    let w = Tensor::rand_uniform(weight_shape, -0.1, 0.1, &mut rng);
-    let b = Tensor::rand_uniform([layer.out_channels], -0.1, 0.1, &mut rng);
-    let (stride, padding) = (layer.stride, layer.padding);
-    let g = Conv2dGeometry::from_shapes(x.shape(), w.shape(), stride, padding);
-    let dy = Tensor::rand_uniform(g.output_shape(), -1.0, 1.0, &mut rng);
-    let bias_grad = |dy: &Tensor| {
-        dy.reshape([layer.batch, layer.out_channels, g.out_pixels()])
+    /// The first layer's input is the images: training never needs its gradient.
+    fn needs_input_grad(&self) -> bool {
+        self.in_channels > 1
+    }
+}
+
+/// AlexNet's convolutions as the example builds them (1×224×224 Fashion-MNIST input).
+const LAYERS: [Layer; 5] = [
+    Layer::new("conv1", (1, 96), 224, 11),
+    Layer::new("conv2", (96, 256), 26, 5),
+    Layer::new("conv3", (256, 384), 12, 3),
+    Layer::new("conv4", (384, 384), 12, 3),
+    Layer::new("conv5", (384, 256), 12, 3),
+];
+
+const BATCH: usize = 32;
+
+/// Random input, weights, bias and output gradient of `layer` at `batch`, on the CPU.
+struct Problem {
+    x: Tensor,
+    w: Tensor,
+    b: Tensor,
+    dy: Tensor,
+    g: Conv2dGeometry,
+}
+
+impl Problem {
+    fn new(layer: &Layer, batch: usize) -> Self {
+        let mut rng = Rng::new(0);
+        let (k, c) = (layer.kernel, layer.in_channels);
+        let x = Tensor::rand_uniform([batch, c, layer.size, layer.size], -1.0, 1.0, &mut rng);
+        let w = Tensor::rand_uniform([layer.out_channels, c, k, k], -0.1, 0.1, &mut rng);
+        let b = Tensor::rand_uniform([layer.out_channels], -0.1, 0.1, &mut rng);
+        let g = Conv2dGeometry::from_shapes(x.shape(), w.shape(), layer.stride, layer.padding);
+        let dy = Tensor::rand_uniform(g.output_shape(), -1.0, 1.0, &mut rng);
+        Problem { x, w, b, dy, g }
+    }
+
+    fn to(&self, device: Device) -> rustgrad::tensor::Result<Self> {
+        Ok(Problem {
+            x: self.x.to(device)?,
+            w: self.w.to(device)?,
+            b: self.b.to(device)?,
+            dy: self.dy.to(device)?,
+            g: self.g,
+        })
+    }
+}
+
+/// Short runs with equal iteration counts per sample: a conv2 pass takes a tenth of a second.
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>) {
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+}
+
+/// One algorithm's three passes on raw buffers (`cpu::conv_algorithm`).
+fn bench_algorithm(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    algorithm: ConvAlgorithm,
+    problem: &Problem,
+) {
+    let (x, w, b, dy) = (
+        problem.x.to_vec(),
+        problem.w.to_vec(),
+        problem.b.to_vec(),
+        problem.dy.to_vec(),
+    );
+    let g = &problem.g;
+    group.throughput(Throughput::Elements(g.forward_flops() as u64));
+    group.bench_function(format!("{name}/forward"), |bench| {
+        bench.iter(|| black_box(algorithm.forward(&x, &w, Some(&b), g)))
+    });
+    group.bench_function(format!("{name}/input_grad"), |bench| {
+        bench.iter(|| black_box(algorithm.input_grad(&dy, &w, g)))
+    });
+    if algorithm != ConvAlgorithm::Winograd {
+        group.bench_function(format!("{name}/weight_grad"), |bench| {
+            bench.iter(|| black_box(algorithm.weight_grad(&dy, &x, g)))
+        });
+    }
+}
+
+/// The passes a training step runs, through the `Tensor` API on `device`.
+fn bench_auto(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    layer: &Layer,
+    p: &Problem,
+    device: Device,
+) {
+    let (stride, padding, g) = (layer.stride, layer.padding, &p.g);
+    let synchronized = |result| {
+        device
+            .synchronize()
+            .expect("device lost during the benchmark");
+        black_box(result)
+    };
+    let bias_grad = || {
+        let batch = g.batch;
+        p.dy.reshape([batch, g.out_channels, g.out_pixels()])
             .sum_axis(2, false)
             .sum_axis(0, false)
     };
-
-    let mut group = c.benchmark_group(format!("{}_batch{}", layer.name, layer.batch));
-    group.sample_size(10);
     group.throughput(Throughput::Elements(g.forward_flops() as u64));
-    group.bench_function(BenchmarkId::new("im2col_gemm", "forward"), |bench| {
-        bench.iter(|| black_box(x.conv2d(&w, Some(&b), stride, padding)))
+    group.bench_function("auto/forward", |bench| {
+        bench.iter(|| synchronized(p.x.conv2d(&p.w, Some(&p.b), stride, padding)))
     });
-    group.bench_function(BenchmarkId::new("im2col_gemm", "input_grad"), |bench| {
-        bench.iter(|| black_box(dy.conv2d_input_grad(&w, &g)))
+    group.bench_function("auto/input_grad", |bench| {
+        bench.iter(|| synchronized(p.dy.conv2d_input_grad(&p.w, g)))
     });
-    group.bench_function(BenchmarkId::new("im2col_gemm", "weight_grad"), |bench| {
-        bench.iter(|| black_box(dy.conv2d_weight_grad(&x, &g)))
+    group.bench_function("auto/weight_grad", |bench| {
+        bench.iter(|| synchronized(p.dy.conv2d_weight_grad(&p.x, g)))
     });
-    group.throughput(Throughput::Elements(3 * g.forward_flops() as u64));
-    group.bench_function(
-        BenchmarkId::new("im2col_gemm", "forward_backward"),
-        |bench| {
-            bench.iter(|| {
-                let y = x.conv2d(&w, Some(&b), stride, padding);
-                let dx = dy.conv2d_input_grad(&w, &g);
-                let dw = dy.conv2d_weight_grad(&x, &g);
-                black_box((y, dx, dw, bias_grad(&dy)))
-            })
-        },
+    let passes = if layer.needs_input_grad() { 3 } else { 2 };
+    group.throughput(Throughput::Elements(passes * g.forward_flops() as u64));
+    group.bench_function("auto/forward_backward", |bench| {
+        bench.iter(|| {
+            let y = p.x.conv2d(&p.w, Some(&p.b), stride, padding);
+            let dx = layer
+                .needs_input_grad()
+                .then(|| p.dy.conv2d_input_grad(&p.w, g));
+            let dw = p.dy.conv2d_weight_grad(&p.x, g);
+            finished(device, (y, dx, dw, bias_grad()))
+        })
+    });
+}
+
+/// `result` once the device has computed it (GPU kernels run asynchronously).
+fn finished<T>(device: Device, result: T) -> T {
+    device
+        .synchronize()
+        .expect("the device failed during the benchmark");
+    black_box(result)
+}
+
+fn bench_layer(c: &mut Criterion, layer: &Layer) {
+    let problem = Problem::new(layer, BATCH);
+    let mut group = c.benchmark_group(format!("{}_batch{BATCH}", layer.name));
+    configure(&mut group);
+    bench_algorithm(
+        &mut group,
+        "im2col_gemm",
+        ConvAlgorithm::Im2colGemm,
+        &problem,
+    );
+    if rustgrad::tensor::cpu::winograd::supports(&problem.g) {
+        bench_algorithm(&mut group, "winograd", ConvAlgorithm::Winograd, &problem);
+    }
+    bench_auto(&mut group, layer, &problem, Device::Cpu);
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("{}_batch1", layer.name));
+    configure(&mut group);
+    bench_algorithm(
+        &mut group,
+        "naive",
+        ConvAlgorithm::Naive,
+        &Problem::new(layer, 1),
     );
     group.finish();
+
+    match problem.to(Device::Cuda(0)) {
+        Ok(on_gpu) => {
+            let mut group = c.benchmark_group(format!("cuda_{}_batch{BATCH}", layer.name));
+            configure(&mut group);
+            bench_auto(&mut group, layer, &on_gpu, Device::Cuda(0));
+            group.finish();
+        }
+        Err(why) => println!("{}: no CUDA rows ({why})", layer.name),
+    }
 }
 
 fn conv_layers(c: &mut Criterion) {
-    for layer in LAYERS {
+    for layer in &LAYERS {
         bench_layer(c, layer);
     }
 }

@@ -19,3 +19,11 @@ impl fmt::Display for Device {
         }
     }
 }
+
+impl Device {
+    /// Blocks until the device has finished all the work queued on it: a no-op on the CPU,
+    /// a stream synchronisation on a GPU (benchmarks need it; reading a value waits anyway).
+    pub fn synchronize(self) -> crate::Result<()> {
+        crate::storage::synchronize(self)
+    }
+}

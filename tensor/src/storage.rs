@@ -102,6 +102,21 @@ impl IndexStorage {
     }
 }
 
+/// Waits until every kernel queued on `device` has run (timing needs it; reading values back
+/// waits by itself).
+pub fn synchronize(device: Device) -> crate::Result<()> {
+    match device {
+        Device::Cpu => Ok(()),
+        #[cfg(feature = "cuda")]
+        Device::Cuda(ordinal) => cuda_device(ordinal)?
+            .stream
+            .synchronize()
+            .map_err(|e| crate::Error::DeviceUnavailable(format!("cuda:{ordinal}: {e}"))),
+        #[cfg(not(feature = "cuda"))]
+        Device::Cuda(_) => Err(crate::Error::DeviceUnavailable(cuda_unavailable())),
+    }
+}
+
 #[cfg(not(feature = "cuda"))]
 fn cuda_unavailable() -> String {
     "rustgrad was built without the `cuda` feature; rebuild with `--features cuda` or use --device cpu".to_string()
