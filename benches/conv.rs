@@ -3,7 +3,7 @@
 //!
 //! Per layer, group `<layer>_batch32`:
 //! - `im2col_gemm/*`  — im2col + GEMM, the general algorithm;
-//! - `winograd/*`     — Winograd F(2×2, 3×3), on the 3×3 layers (forward and input gradient);
+//! - `winograd/*`     — Winograd F(2×2, r×r), on the 3×3 and 5×5 layers;
 //! - `auto/*`         — what training runs: the algorithm `cpu::conv_algorithm` picks per pass,
 //!   called through the `Tensor` API; `auto/forward_backward` is the layer's whole share of a
 //!   training step (forward, weight and bias gradients, and the input gradient except for
@@ -17,7 +17,8 @@
 
 use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput,
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
 };
 use rustgrad::tensor::cpu::conv_algorithm::ConvAlgorithm;
 use rustgrad::tensor::{Conv2dGeometry, Device, Rng, Tensor};
@@ -126,17 +127,15 @@ fn bench_algorithm(
     );
     let g = &problem.g;
     group.throughput(Throughput::Elements(g.forward_flops() as u64));
-    group.bench_function(format!("{name}/forward"), |bench| {
+    group.bench_function(BenchmarkId::new(name, "forward"), |bench| {
         bench.iter(|| black_box(algorithm.forward(&x, &w, Some(&b), g)))
     });
-    group.bench_function(format!("{name}/input_grad"), |bench| {
+    group.bench_function(BenchmarkId::new(name, "input_grad"), |bench| {
         bench.iter(|| black_box(algorithm.input_grad(&dy, &w, g)))
     });
-    if algorithm != ConvAlgorithm::Winograd {
-        group.bench_function(format!("{name}/weight_grad"), |bench| {
-            bench.iter(|| black_box(algorithm.weight_grad(&dy, &x, g)))
-        });
-    }
+    group.bench_function(BenchmarkId::new(name, "weight_grad"), |bench| {
+        bench.iter(|| black_box(algorithm.weight_grad(&dy, &x, g)))
+    });
 }
 
 /// The passes a training step runs, through the `Tensor` API on `device`.
@@ -160,18 +159,18 @@ fn bench_auto(
             .sum_axis(0, false)
     };
     group.throughput(Throughput::Elements(g.forward_flops() as u64));
-    group.bench_function("auto/forward", |bench| {
+    group.bench_function(BenchmarkId::new("auto", "forward"), |bench| {
         bench.iter(|| synchronized(p.x.conv2d(&p.w, Some(&p.b), stride, padding)))
     });
-    group.bench_function("auto/input_grad", |bench| {
+    group.bench_function(BenchmarkId::new("auto", "input_grad"), |bench| {
         bench.iter(|| synchronized(p.dy.conv2d_input_grad(&p.w, g)))
     });
-    group.bench_function("auto/weight_grad", |bench| {
+    group.bench_function(BenchmarkId::new("auto", "weight_grad"), |bench| {
         bench.iter(|| synchronized(p.dy.conv2d_weight_grad(&p.x, g)))
     });
     let passes = if layer.needs_input_grad() { 3 } else { 2 };
     group.throughput(Throughput::Elements(passes * g.forward_flops() as u64));
-    group.bench_function("auto/forward_backward", |bench| {
+    group.bench_function(BenchmarkId::new("auto", "forward_backward"), |bench| {
         bench.iter(|| {
             let y = p.x.conv2d(&p.w, Some(&p.b), stride, padding);
             let dx = layer

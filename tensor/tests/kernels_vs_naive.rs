@@ -107,22 +107,24 @@ fn conv2d_matches_naive_for_alexnet_like_geometries() {
     }
 }
 
-/// Winograd F(2×2, 3×3), forward and input gradient: odd and even output sizes (tiles hanging
-/// over the edge), rectangles, padding 0–2, batch 1, enough images for several chunks.
+/// Winograd F(2×2, 3×3) and F(2×2, 5×5), forward and input gradient: odd and even output sizes
+/// (blocks hanging over the edge), rectangles, every padding below the kernel size, batch 1,
+/// enough images for several chunks.
 #[test]
-fn winograd_matches_naive_for_3x3_stride_1() {
+fn winograd_matches_naive_for_stride_1() {
     let mut rng = Rng::new(6);
-    let mut geometries: Vec<Conv2dGeometry> = (0..40)
+    let mut geometries: Vec<Conv2dGeometry> = (0..60)
         .map(|_| {
-            let padding = rng.below(3);
-            let smallest = 3usize.saturating_sub(2 * padding).max(1);
+            let kernel = [3, 5][rng.below(2)];
+            let padding = rng.below(kernel);
+            let smallest = kernel.saturating_sub(2 * padding).max(1);
             let input = Shape::new([
                 1 + rng.below(3),
                 1 + rng.below(20),
                 smallest + rng.below(9),
                 smallest + rng.below(9),
             ]);
-            let weight = Shape::new([1 + rng.below(9), input.dims()[1], 3, 3]);
+            let weight = Shape::new([1 + rng.below(9), input.dims()[1], kernel, kernel]);
             Conv2dGeometry::from_shapes(&input, &weight, 1, padding)
         })
         .collect();
@@ -133,6 +135,7 @@ fn winograd_matches_naive_for_3x3_stride_1() {
         1,
     ));
     for (case, g) in geometries.iter().enumerate() {
+        assert!(winograd::supports(g), "case {case} {g:?}");
         let x = random_vec(g.batch * g.in_channels * g.in_h * g.in_w, &mut rng);
         let w = random_vec(g.out_channels * g.patch_len(), &mut rng);
         let b = random_vec(g.out_channels, &mut rng);
@@ -147,6 +150,11 @@ fn winograd_matches_naive_for_3x3_stride_1() {
             &winograd::conv2d_input_grad(&dy, &w, g),
             &conv::conv2d_input_grad_naive(&dy, &w, g),
             &format!("{what} input grad"),
+        );
+        assert_close(
+            &winograd::conv2d_weight_grad(&dy, &x, g),
+            &conv::conv2d_weight_grad_naive(&dy, &x, g),
+            &format!("{what} weight grad"),
         );
     }
 }
@@ -169,6 +177,7 @@ fn chosen_algorithm_matches_naive_on_a_wide_3x3_layer() {
     let naive = ConvAlgorithm::Naive;
     let forward = algorithm.forward(&x, &w, None, &g);
     assert_close(&forward, &naive.forward(&x, &w, None, &g), "forward");
+    assert_eq!(ConvAlgorithm::for_input_grad(&g), ConvAlgorithm::Winograd);
     let input_grad = algorithm.input_grad(&dy, &w, &g);
     assert_close(&input_grad, &naive.input_grad(&dy, &w, &g), "input grad");
     let weight_grad = algorithm.weight_grad(&dy, &x, &g);

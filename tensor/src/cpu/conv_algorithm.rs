@@ -1,22 +1,28 @@
 //! Which convolution algorithm the CPU runs for a layer — chosen from measurements.
 //!
 //! `cargo bench --bench conv` times each algorithm on AlexNet's layers. On the 2-core AVX-512
-//! build VM (batch 32, 2 threads, best of 15 runs, ms):
+//! build VM (batch 32, 2 threads; fastest of 12 interleaved runs, ms; im2col / Winograd):
 //!
-//! | layer (3×3, stride 1, pad 1, 12×12) | forward: im2col / Winograd | input grad: im2col / Winograd |
-//! |-------------------------------------|----------------------------|-------------------------------|
-//! | conv3 256→384                       | 36 / 27                    | 35 / 30                       |
-//! | conv4 384→384                       | 54 / 40                    | 53 / 40                       |
-//! | conv5 384→256                       | 38 / 29                    | 37 / 28                       |
+//! | layer                        | forward  | input grad | weight grad |
+//! |------------------------------|----------|------------|-------------|
+//! | conv2 96→256, 5×5, 26×26     | 121 / 97 | 113 / 124  | 121 / 126   |
+//! | conv3 256→384, 3×3, 12×12    | 37 / 31  | 36 / 34    | 36 / 36     |
+//! | conv4 384→384, 3×3, 12×12    | 57 / 45  | 55 / 45    | 56 / 50     |
+//! | conv5 384→256, 3×3, 12×12    | 40 / 33  | 38 / 33    | 39 / 37     |
 //!
-//! So: Winograd F(2×2, 3×3) for the forward pass and input gradient of 3×3 stride-1 layers with
-//! at least [`WINOGRAD_MIN_CHANNELS`] channels on both sides (the range measured; with few
-//! channels the tile transforms weigh more than the GEMMs they shrink). Everything else —
-//! conv1's 11×11 stride 4, conv2's 5×5, every weight gradient — runs im2col + GEMM.
+//! So: Winograd (`winograd.rs`) for every pass of the 3×3 stride-1 layers and for the forward
+//! pass of 5×5 ones, when both sides have at least [`WINOGRAD_MIN_CHANNELS`] channels (the
+//! range measured; with few channels the tile transforms weigh more than the GEMMs they
+//! shrink). Everything else — conv1's 11×11 stride 4, conv2's gradients — runs im2col + GEMM.
 //! The naive direct loops in `conv.rs` are the reference both are tested against.
 
 use super::{conv, winograd};
 use crate::backend::Conv2dGeometry;
+
+/// Many channels on both sides: the GEMMs, which Winograd shrinks, dominate its transforms.
+fn wide(g: &Conv2dGeometry) -> bool {
+    g.in_channels >= WINOGRAD_MIN_CHANNELS && g.out_channels >= WINOGRAD_MIN_CHANNELS
+}
 
 /// Channels (in and out) from which Winograd is chosen; AlexNet's 3×3 layers have 256 or more.
 pub const WINOGRAD_MIN_CHANNELS: usize = 64;
@@ -32,15 +38,27 @@ pub enum ConvAlgorithm {
 }
 
 impl ConvAlgorithm {
-    /// The algorithm for the forward pass and the input gradient of `g`.
+    /// The algorithm for the forward pass of `g`.
     pub fn for_forward(g: &Conv2dGeometry) -> Self {
-        let wide =
-            g.in_channels >= WINOGRAD_MIN_CHANNELS && g.out_channels >= WINOGRAD_MIN_CHANNELS;
-        if winograd::supports(g) && wide {
+        if winograd::supports(g) && wide(g) {
             ConvAlgorithm::Winograd
         } else {
             ConvAlgorithm::Im2colGemm
         }
+    }
+
+    /// The algorithm for the input gradient of `g` (Winograd only for 3×3: F(2×2, 5×5) lost
+    /// to im2col on conv2's gradients).
+    pub fn for_input_grad(g: &Conv2dGeometry) -> Self {
+        match ConvAlgorithm::for_forward(g) {
+            ConvAlgorithm::Winograd if g.kernel_h == 3 => ConvAlgorithm::Winograd,
+            _ => ConvAlgorithm::Im2colGemm,
+        }
+    }
+
+    /// The algorithm for the weight gradient of `g` (as for the input gradient).
+    pub fn for_weight_grad(g: &Conv2dGeometry) -> Self {
+        ConvAlgorithm::for_input_grad(g)
     }
 
     /// `y = conv(x, W) + bias`.
@@ -67,13 +85,12 @@ impl ConvAlgorithm {
         }
     }
 
-    /// `dW` from `dy` and `x`; Winograd has no weight-gradient kernel here, so it means im2col.
+    /// `dW` from `dy` and `x`.
     pub fn weight_grad(self, grad_out: &[f32], x: &[f32], g: &Conv2dGeometry) -> Vec<f32> {
         match self {
             ConvAlgorithm::Naive => conv::conv2d_weight_grad_naive(grad_out, x, g),
-            ConvAlgorithm::Im2colGemm | ConvAlgorithm::Winograd => {
-                conv::conv2d_weight_grad(grad_out, x, g)
-            }
+            ConvAlgorithm::Im2colGemm => conv::conv2d_weight_grad(grad_out, x, g),
+            ConvAlgorithm::Winograd => winograd::conv2d_weight_grad(grad_out, x, g),
         }
     }
 }

@@ -86,12 +86,12 @@ impl Backend for CpuStorage {
     }
 
     fn conv2d_input_grad(&self, weight: &Self, geometry: &Conv2dGeometry) -> Self {
-        let algorithm = ConvAlgorithm::for_forward(geometry);
+        let algorithm = ConvAlgorithm::for_input_grad(geometry);
         CpuStorage(algorithm.input_grad(&self.0, &weight.0, geometry))
     }
 
     fn conv2d_weight_grad(&self, input: &Self, geometry: &Conv2dGeometry) -> Self {
-        let algorithm = ConvAlgorithm::for_forward(geometry);
+        let algorithm = ConvAlgorithm::for_weight_grad(geometry);
         CpuStorage(algorithm.weight_grad(&self.0, &input.0, geometry))
     }
 

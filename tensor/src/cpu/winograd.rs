@@ -1,48 +1,195 @@
-//! Winograd F(2×2, 3×3) convolution (Lavin & Gray, 2015) for 3×3 kernels at stride 1.
+//! Winograd convolution F(m×m, r×r) (Lavin & Gray, 2015) for r×r kernels at stride 1.
 //!
-//! A 2×2 block of a 3×3 convolution's outputs reads a 4×4 input tile `d`. Winograd's minimal
-//! filtering algorithm gets the block with 16 multiplications per (input, output) channel pair
-//! instead of 36:
+//! An m×m block of a convolution's outputs reads an α×α input tile `d` (α = m + r − 1).
+//! Winograd's minimal filtering algorithm gets the block with α² multiplications per (input,
+//! output) channel pair instead of m²·r²:
 //!
 //! ```text
-//!     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A          g: the 3×3 kernel, ⊙: element-wise
+//!     Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A          g: the r×r kernel, ⊙: element-wise
 //! ```
 //!
-//! Summed over input channels, the element-wise product at each of the 16 tile positions ξ is a
+//! Summed over input channels, the element-wise product at each of the α² tile positions ξ is a
 //! matrix product: `M[ξ] = U[ξ] · V[ξ]`, with `U[ξ]` (Cout × Cin) the transformed kernels and
-//! `V[ξ]` (Cin × tiles) the transformed input tiles. So 2.25× fewer multiplications become 16
-//! GEMMs, between cheap transforms. The input gradient is itself a 3×3 stride-1 convolution
-//! (of dy with the kernels flipped and their channel axes swapped), so it runs here too.
+//! `V[ξ]` (Cin × tiles) the transformed input tiles. So the multiplications saved become α²
+//! GEMMs between cheap transforms. The input gradient is itself a stride-1 convolution (of dy
+//! with the kernels flipped and their channel axes swapped), so it runs here too.
 //!
-//! The transforms add and subtract inputs before multiplying, so results differ from direct
-//! convolution by rounding (relative ~1e-6 here, tested against the naive kernel).
+//! The matrices come from Toom-Cook: evaluate at α − 1 points and ∞, multiply, interpolate
+//! ([`Transform::new`]), so one code path serves every (m, r). Used here (see
+//! `conv_algorithm.rs`): F(2×2, 3×3) — 2.25× fewer multiplications — and F(2×2, 5×5) — 2.8×
+//! fewer. Transforms add inputs of both signs before multiplying, so results differ from direct
+//! convolution by rounding (tested against the naive kernel).
+
+// Loops over `lane` index the inner arrays of several tile-vectors at once.
+#![allow(clippy::needless_range_loop)]
 
 use super::gemm::{sgemm, MatRef};
 use crate::backend::Conv2dGeometry;
 use rayon::prelude::*;
-use std::array::from_fn;
-
-/// Tile positions: a 4×4 input tile → 16 transformed values.
-const POSITIONS: usize = 16;
 
 /// Transformed tiles per GEMM: enough columns to keep the GEMM efficient, few enough that one
 /// chunk's buffers stay near the cache (measured on AlexNet's 12×12 layers).
 const TILES_PER_CHUNK: usize = 160;
 
-/// Whether this algorithm computes `g`'s forward pass (and input gradient: `padding ≤ 2`).
-pub fn supports(g: &Conv2dGeometry) -> bool {
-    g.kernel_h == 3 && g.kernel_w == 3 && g.stride == 1 && g.padding <= 2
+/// The weight gradient's GEMMs sum over tiles: longer sums amortise reading and writing the
+/// (Cout × Cin) result.
+const WEIGHT_GRAD_TILES_PER_CHUNK: usize = 576;
+
+/// Interpolation points, in the order they are used: small magnitudes first keep the
+/// transforms' coefficients, and so the rounding error, small.
+const POINTS: [f64; 7] = [0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0];
+
+/// The three matrices of F(m×m, r×r), row-major, in f32.
+#[derive(Clone, Debug)]
+pub struct Transform {
+    /// Output block size.
+    pub m: usize,
+    /// Kernel size.
+    pub r: usize,
+    /// Input tile size, `m + r − 1`.
+    pub alpha: usize,
+    /// m × α: output transform.
+    a_t: Vec<f32>,
+    /// α × r: kernel transform.
+    g: Vec<f32>,
+    /// α × α: input transform.
+    b_t: Vec<f32>,
 }
 
-/// Forward: `y = conv(x, W) + bias` for a 3×3 stride-1 geometry.
+impl Transform {
+    /// Toom-Cook with the finite points `a_0 … a_{α−2}` and ∞. For a correlation
+    /// `y_i = Σ_k d_{i+k} g_k` (the transpose of polynomial multiplication):
+    /// - `G[j][k] = a_jᵏ / f_j` with `f_j = Π_{l≠j} (a_j − a_l)`; the ∞ row picks `g_{r−1}`;
+    /// - `Aᵀ[i][j] = a_jⁱ`; the ∞ column picks `i = m − 1`;
+    /// - `Bᵀ[j]` = the coefficients of `Π_{l≠j} (x − a_l)`; the ∞ row those of `Π_l (x − a_l)`.
+    pub fn new(m: usize, r: usize) -> Self {
+        let alpha = m + r - 1;
+        assert!(
+            alpha - 1 <= POINTS.len(),
+            "F({m},{r}) needs more interpolation points"
+        );
+        let points = &POINTS[..alpha - 1];
+        let infinity = alpha - 1;
+        let mut a_t = vec![0.0; m * alpha];
+        let mut g = vec![0.0; alpha * r];
+        let mut b_t = vec![0.0; alpha * alpha];
+        for (j, &a) in points.iter().enumerate() {
+            let others = || points.iter().enumerate().filter(move |&(l, _)| l != j);
+            let f: f64 = others().map(|(_, &b)| a - b).product();
+            for i in 0..m {
+                a_t[i * alpha + j] = a.powi(i as i32) as f32;
+            }
+            for k in 0..r {
+                g[j * r + k] = (a.powi(k as i32) / f) as f32;
+            }
+            let coefficients = polynomial_with_roots(others().map(|(_, &b)| b));
+            for (i, c) in coefficients.into_iter().enumerate() {
+                b_t[j * alpha + i] = c as f32;
+            }
+        }
+        a_t[(m - 1) * alpha + infinity] = 1.0;
+        g[infinity * r + r - 1] = 1.0;
+        for (i, c) in polynomial_with_roots(points.iter().copied())
+            .into_iter()
+            .enumerate()
+        {
+            b_t[infinity * alpha + i] = c as f32;
+        }
+        Transform {
+            m,
+            r,
+            alpha,
+            a_t,
+            g,
+            b_t,
+        }
+    }
+
+    /// Tile positions: α² transformed values per tile.
+    fn positions(&self) -> usize {
+        self.alpha * self.alpha
+    }
+}
+
+/// Coefficients (constant term first) of `Π (x − root)`.
+fn polynomial_with_roots(roots: impl Iterator<Item = f64>) -> Vec<f64> {
+    let mut coefficients = vec![1.0];
+    for root in roots {
+        // multiply by (x − root)
+        let mut next = vec![0.0; coefficients.len() + 1];
+        for (i, &c) in coefficients.iter().enumerate() {
+            next[i + 1] += c;
+            next[i] -= root * c;
+        }
+        coefficients = next;
+    }
+    coefficients
+}
+
+/// Tiles transformed together: each tile value is a vector of `LANES` tiles' values, so the
+/// transforms run as SIMD arithmetic over tiles.
+const LANES: usize = 16;
+type Lanes = [f32; LANES];
+
+/// `out = L · X · Lᵀ` for `L` (p × q) and `X` (q × q), on `LANES` tiles at once; every
+/// transform is one of these. Zero coefficients (about half of them) are skipped.
+fn sandwich(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
+    let mut lx = [[0.0f32; LANES]; 64];
+    assert!(p * q <= lx.len(), "tiles up to 8x8");
+    for i in 0..p {
+        for k in 0..q {
+            let coefficient = l[i * q + k];
+            if coefficient != 0.0 {
+                for j in 0..q {
+                    add_scaled(&mut lx[i * q + j], coefficient, &x[k * q + j]);
+                }
+            }
+        }
+    }
+    for i in 0..p {
+        for j in 0..p {
+            let mut sum = [0.0f32; LANES];
+            for k in 0..q {
+                let coefficient = l[j * q + k];
+                if coefficient != 0.0 {
+                    add_scaled(&mut sum, coefficient, &lx[i * q + k]);
+                }
+            }
+            out[i * p + j] = sum;
+        }
+    }
+}
+
+#[inline(always)]
+fn add_scaled(acc: &mut Lanes, coefficient: f32, x: &Lanes) {
+    for (a, &v) in acc.iter_mut().zip(x) {
+        *a += coefficient * v;
+    }
+}
+
+/// The transform used for `g`, if Winograd handles it: stride 1, a square 3×3 or 5×5 kernel,
+/// and padding below the kernel size (so the input gradient is a convolution too).
+pub fn transform_for(g: &Conv2dGeometry) -> Option<Transform> {
+    let square = g.kernel_h == g.kernel_w;
+    let fits = g.stride == 1 && square && g.padding < g.kernel_h;
+    match g.kernel_h {
+        3 | 5 if fits => Some(Transform::new(2, g.kernel_h)),
+        _ => None,
+    }
+}
+
+/// Whether this algorithm computes `g`'s forward pass and input gradient.
+pub fn supports(g: &Conv2dGeometry) -> bool {
+    transform_for(g).is_some()
+}
+
+/// Forward: `y = conv(x, W) + bias`.
 pub fn conv2d(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Conv2dGeometry) -> Vec<f32> {
-    assert!(
-        supports(g),
-        "Winograd F(2x2,3x3) needs a 3x3 kernel at stride 1"
-    );
-    let u = transform_kernels(weight, g.out_channels, g.in_channels);
-    let tiles = Tiles::of(g);
-    let images_per_chunk = images_per_chunk(g.batch, tiles.per_image());
+    let t = transform_for(g).expect("Winograd needs a 3x3 or 5x5 kernel at stride 1");
+    let positions = t.positions();
+    let u = transform_kernels(&t, weight, g.out_channels * g.in_channels);
+    let tiles = Tiles::covering(g.out_h, g.out_w, t.m);
+    let images_per_chunk = images_per_chunk(g.batch, tiles.per_image(), TILES_PER_CHUNK);
     let image_len = g.in_channels * g.in_h * g.in_w;
     let out_len = g.out_channels * g.out_pixels();
     let mut y = vec![0.0; g.batch * out_len];
@@ -51,34 +198,37 @@ pub fn conv2d(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Conv2dGeometr
         .zip(x.par_chunks(images_per_chunk * image_len))
         .for_each_init(
             || {
-                let v = vec![0.0; POSITIONS * g.in_channels * max_tiles];
-                let m = vec![0.0; POSITIONS * g.out_channels * max_tiles];
+                let v = vec![0.0; positions * g.in_channels * max_tiles];
+                let m = vec![0.0; positions * g.out_channels * max_tiles];
                 (v, m)
             },
             |(v, m), (y_chunk, x_chunk)| {
                 let columns = x_chunk.len() / image_len * tiles.per_image();
-                let v = &mut v[..POSITIONS * g.in_channels * columns];
-                let m = &mut m[..POSITIONS * g.out_channels * columns];
-                transform_input(x_chunk, g, &tiles, v);
-                multiply_positions(&u, v, m, g, columns);
-                transform_output(m, bias, g, &tiles, y_chunk);
+                let v = &mut v[..positions * g.in_channels * columns];
+                let m = &mut m[..positions * g.out_channels * columns];
+                let input = Planes::of_input(g);
+                transform_tiles(&t.b_t, t.alpha, &tiles.sized(t.alpha), x_chunk, &input, v);
+                // M[ξ] = U[ξ] · V[ξ]: (Cout × Cin) · (Cin × tiles)
+                let sizes = (g.out_channels, columns, g.in_channels);
+                gemm_per_position(&u, v, false, m, sizes, 0.0);
+                transform_output(&t, m, bias, g, &tiles, y_chunk);
             },
         );
     y
 }
 
-/// Input gradient: `dx = conv(dy, W')` with `W'[c, k, i, j] = W[k, c, 2 − i, 2 − j]` and
-/// padding `2 − p`, which gives back the input's size.
+/// Input gradient: `dx = conv(dy, W')` with `W'[c, k, i, j] = W[k, c, r−1−i, r−1−j]` and
+/// padding `r − 1 − p`, which gives back the input's size.
 pub fn conv2d_input_grad(grad_out: &[f32], weight: &[f32], g: &Conv2dGeometry) -> Vec<f32> {
     assert!(
         supports(g),
-        "Winograd F(2x2,3x3) needs a 3x3 kernel at stride 1, padding <= 2"
+        "Winograd needs a 3x3 or 5x5 kernel at stride 1"
     );
-    let (k, c) = (g.out_channels, g.in_channels);
+    let (k, c, taps) = (g.out_channels, g.in_channels, g.kernel_h * g.kernel_w);
     let mut flipped = vec![0.0; weight.len()];
-    for (kc, kernel) in weight.chunks_exact(9).enumerate() {
+    for (kc, kernel) in weight.chunks_exact(taps).enumerate() {
         let (out, inp) = (kc / c, kc % c);
-        let target = &mut flipped[(inp * k + out) * 9..(inp * k + out + 1) * 9];
+        let target = &mut flipped[(inp * k + out) * taps..(inp * k + out + 1) * taps];
         for (t, w) in target.iter_mut().zip(kernel.iter().rev()) {
             *t = *w;
         }
@@ -88,7 +238,7 @@ pub fn conv2d_input_grad(grad_out: &[f32], weight: &[f32], g: &Conv2dGeometry) -
         out_channels: c,
         in_h: g.out_h,
         in_w: g.out_w,
-        padding: 2 - g.padding,
+        padding: g.kernel_h - 1 - g.padding,
         out_h: g.in_h,
         out_w: g.in_w,
         ..*g
@@ -96,148 +246,305 @@ pub fn conv2d_input_grad(grad_out: &[f32], weight: &[f32], g: &Conv2dGeometry) -
     conv2d(grad_out, &flipped, None, &transposed)
 }
 
-/// Images per chunk: about [`TILES_PER_CHUNK`] tiles, in a number of chunks that the threads
+/// Weight gradient: `dW[k, c, i, j] = Σ dy[n, k, oy, ox] · x[n, c, oy + i − p, ox + j − p]`.
+///
+/// Cut dy into 2×2 blocks: each block and the (r+1)×(r+1) input tile under it add an r×r
+/// correlation to `dW[k, c]` — F(r×r, 2×2), with dy's block as the "kernel". Transformed, the
+/// sum over all blocks of the batch is, at each position ξ, a GEMM over tiles:
+/// `M[ξ] = Σ_tiles U[ξ][k][tile] · V[ξ][c][tile]`, and `dW[k, c] = Aᵀ M[·][k][c] A`.
+pub fn conv2d_weight_grad(grad_out: &[f32], x: &[f32], g: &Conv2dGeometry) -> Vec<f32> {
+    assert!(
+        supports(g),
+        "Winograd needs a 3x3 or 5x5 kernel at stride 1"
+    );
+    let t = Transform::new(g.kernel_h, 2);
+    let positions = t.positions();
+    let (input, output) = (Planes::of_input(g), Planes::of_output(g));
+    let blocks = Tiles::covering(g.out_h, g.out_w, 2);
+    let images_per_chunk =
+        images_per_chunk(g.batch, blocks.per_image(), WEIGHT_GRAD_TILES_PER_CHUNK);
+    let pairs = g.out_channels * g.in_channels;
+    let chunk_columns = images_per_chunk * blocks.per_image();
+    // Per thread: its running sum M and the transformed tiles of its current chunk.
+    let new_thread_state = || {
+        let sums = vec![0.0; positions * pairs];
+        let v = vec![0.0; positions * g.in_channels * chunk_columns];
+        let u = vec![0.0; positions * g.out_channels * chunk_columns];
+        (sums, v, u)
+    };
+    let partial_sums = x
+        .par_chunks(images_per_chunk * input.image_len())
+        .zip(grad_out.par_chunks(images_per_chunk * output.image_len()))
+        .fold(
+            new_thread_state,
+            |(mut sums, mut v, mut u), (x_chunk, dy_chunk)| {
+                let columns = x_chunk.len() / input.image_len() * blocks.per_image();
+                let v_chunk = &mut v[..positions * g.in_channels * columns];
+                let u_chunk = &mut u[..positions * g.out_channels * columns];
+                transform_tiles(
+                    &t.b_t,
+                    t.alpha,
+                    &blocks.sized(t.alpha),
+                    x_chunk,
+                    &input,
+                    v_chunk,
+                );
+                transform_tiles(&t.g, t.alpha, &blocks, dy_chunk, &output, u_chunk);
+                // M[ξ] += U[ξ] · V[ξ]ᵀ: (Cout × tiles) · (tiles × Cin)
+                let sizes = (g.out_channels, g.in_channels, columns);
+                gemm_per_position(u_chunk, v_chunk, true, &mut sums, sizes, 1.0);
+                (sums, v, u)
+            },
+        )
+        .map(|(sums, _, _)| sums)
+        .reduce_with(|mut total, partial| {
+            total.iter_mut().zip(&partial).for_each(|(t, p)| *t += p);
+            total
+        })
+        .unwrap_or_else(|| vec![0.0; positions * pairs]);
+    inverse_transform_pairs(&t, &partial_sums, pairs)
+}
+
+/// `dW[pair] = Aᵀ M[·][pair] A` (m×m) for every (out, in) channel pair, `LANES` at a time.
+fn inverse_transform_pairs(t: &Transform, m: &[f32], pairs: usize) -> Vec<f32> {
+    let taps = t.m * t.m;
+    let mut dw = vec![0.0; pairs * taps];
+    let mut tile = vec![[0.0f32; LANES]; t.positions()];
+    let mut block = vec![[0.0f32; LANES]; taps];
+    for first in (0..pairs).step_by(LANES) {
+        let lanes = (pairs - first).min(LANES);
+        for (position, values) in tile.iter_mut().enumerate() {
+            let start = position * pairs + first;
+            values[..lanes].copy_from_slice(&m[start..start + lanes]);
+        }
+        sandwich(&t.a_t, t.m, t.alpha, &tile, &mut block);
+        for lane in 0..lanes {
+            for (tap, values) in block.iter().enumerate() {
+                dw[(first + lane) * taps + tap] = values[lane];
+            }
+        }
+    }
+    dw
+}
+
+/// Images per chunk: about `tiles_per_chunk` tiles, in a number of chunks that the threads
 /// share evenly.
-fn images_per_chunk(batch: usize, tiles_per_image: usize) -> usize {
+fn images_per_chunk(batch: usize, tiles_per_image: usize, tiles_per_chunk: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
-    let wanted = (batch * tiles_per_image).div_ceil(TILES_PER_CHUNK).max(1);
+    let wanted = (batch * tiles_per_image).div_ceil(tiles_per_chunk).max(1);
     let chunks = wanted.div_ceil(threads) * threads;
     batch.div_ceil(chunks).max(1)
 }
 
-/// How the output of one image is cut into 2×2 tiles (the last row/column may hang over).
+/// Where the tiles of one image lie: a grid of `rows × cols` tiles, `step` apart, each
+/// `size × size`. Output blocks (forward: m×m) tile the output; the input tiles that feed them
+/// are larger (α×α) on the same grid, so neighbours overlap.
+#[derive(Clone, Copy)]
 struct Tiles {
     rows: usize,
     cols: usize,
+    step: usize,
+    size: usize,
 }
 
 impl Tiles {
-    fn of(g: &Conv2dGeometry) -> Self {
+    /// `step × step` blocks covering an `h × w` plane (the last row/column may hang over).
+    fn covering(h: usize, w: usize, step: usize) -> Self {
         Tiles {
-            rows: g.out_h.div_ceil(2),
-            cols: g.out_w.div_ceil(2),
+            rows: h.div_ceil(step),
+            cols: w.div_ceil(step),
+            step,
+            size: step,
         }
+    }
+
+    /// The same grid with `size × size` tiles.
+    fn sized(self, size: usize) -> Self {
+        Tiles { size, ..self }
     }
 
     fn per_image(&self) -> usize {
         self.rows * self.cols
     }
+
+    /// The image of a chunk, and the tile's row and column, that GEMM column `column` holds.
+    fn locate(&self, column: usize) -> (usize, usize, usize) {
+        let (image, tile) = (column / self.per_image(), column % self.per_image());
+        (image, tile / self.cols, tile % self.cols)
+    }
 }
 
-/// `U[ξ][k][c] = (G g Gᵀ)[ξ]` for every kernel `g = W[k, c]`, with
-/// `G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]`.
-fn transform_kernels(weight: &[f32], out_channels: usize, in_channels: usize) -> Vec<f32> {
-    let pairs = out_channels * in_channels;
-    let mut u = vec![0.0; POSITIONS * pairs];
-    for (pair, g) in weight.chunks_exact(9).enumerate() {
-        // rows: t = G g (4×3), then columns: t Gᵀ (4×4)
-        let mut t = [[0.0f32; 3]; 4];
-        for col in 0..3 {
-            let (g0, g1, g2) = (g[col], g[3 + col], g[6 + col]);
-            t[0][col] = g0;
-            t[1][col] = 0.5 * (g0 + g1 + g2);
-            t[2][col] = 0.5 * (g0 - g1 + g2);
-            t[3][col] = g2;
+/// The planes tiles are cut from: `channels` planes of `h × w` per image, read as if
+/// surrounded by `padding` zeros.
+struct Planes {
+    channels: usize,
+    h: usize,
+    w: usize,
+    padding: usize,
+}
+
+impl Planes {
+    fn of_input(g: &Conv2dGeometry) -> Self {
+        Planes {
+            channels: g.in_channels,
+            h: g.in_h,
+            w: g.in_w,
+            padding: g.padding,
         }
-        for (row, [t0, t1, t2]) in t.into_iter().enumerate() {
-            let values = [t0, 0.5 * (t0 + t1 + t2), 0.5 * (t0 - t1 + t2), t2];
-            for (col, value) in values.into_iter().enumerate() {
-                u[(row * 4 + col) * pairs + pair] = value;
+    }
+
+    fn of_output(g: &Conv2dGeometry) -> Self {
+        Planes {
+            channels: g.out_channels,
+            h: g.out_h,
+            w: g.out_w,
+            padding: 0,
+        }
+    }
+
+    fn image_len(&self) -> usize {
+        self.channels * self.h * self.w
+    }
+}
+
+/// `U[ξ][k·Cin + c] = (G W[k, c] Gᵀ)[ξ]` for every kernel, `LANES` kernels at a time.
+fn transform_kernels(t: &Transform, weight: &[f32], pairs: usize) -> Vec<f32> {
+    let (positions, taps) = (t.positions(), t.r * t.r);
+    let mut u = vec![0.0; positions * pairs];
+    let mut kernels = vec![[0.0f32; LANES]; taps];
+    let mut transformed = vec![[0.0f32; LANES]; positions];
+    for first in (0..pairs).step_by(LANES) {
+        let lanes = (pairs - first).min(LANES);
+        for lane in 0..lanes {
+            let kernel = &weight[(first + lane) * taps..(first + lane + 1) * taps];
+            for (tap, &w) in kernel.iter().enumerate() {
+                kernels[tap][lane] = w;
             }
+        }
+        sandwich(&t.g, t.alpha, t.r, &kernels, &mut transformed);
+        for (position, values) in transformed.iter().enumerate() {
+            let start = position * pairs + first;
+            u[start..start + lanes].copy_from_slice(&values[..lanes]);
         }
     }
     u
 }
 
-/// `V[ξ][c][tile] = (Bᵀ d B)[ξ]` for every 4×4 input tile `d` of a chunk of images, with
-/// `Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]]`.
-fn transform_input(x: &[f32], g: &Conv2dGeometry, tiles: &Tiles, v: &mut [f32]) {
-    let columns = v.len() / (POSITIONS * g.in_channels);
-    let plane_len = g.in_h * g.in_w;
-    // The plane with its zero border, so tiles read it without bounds tests.
-    let (padded_h, padded_w) = (2 * tiles.rows + 2, 2 * tiles.cols + 2);
-    let mut padded = vec![0.0; padded_h * padded_w];
-    for (plane_index, plane) in x.chunks_exact(plane_len).enumerate() {
-        let (image, c) = (plane_index / g.in_channels, plane_index % g.in_channels);
-        for (iy, row) in plane.chunks_exact(g.in_w).enumerate() {
-            let start = (iy + g.padding) * padded_w + g.padding;
-            padded[start..start + g.in_w].copy_from_slice(row);
+/// `out[ξ][c][tile] = (L · d · Lᵀ)[ξ]` (p×p values) for every tile `d` of every plane of a
+/// chunk of images, channel by channel, `LANES` consecutive tiles at a time. With `L = Bᵀ`
+/// this is the input transform `Bᵀ d B`.
+fn transform_tiles(
+    l: &[f32],
+    p: usize,
+    tiles: &Tiles,
+    x: &[f32],
+    planes: &Planes,
+    out: &mut [f32],
+) {
+    let positions = p * p;
+    let columns = out.len() / (positions * planes.channels);
+    let images = columns / tiles.per_image();
+    let plane_len = planes.h * planes.w;
+    // Each image's plane of the channel inside its zero border, so tiles read without bounds
+    // tests.
+    let padded_h = tiles.step * tiles.rows + tiles.size - tiles.step;
+    let padded_w = tiles.step * tiles.cols + tiles.size - tiles.step;
+    let (rows, cols) = (
+        planes.h.min(padded_h - planes.padding),
+        planes.w.min(padded_w - planes.padding),
+    );
+    let padded_len = padded_h * padded_w;
+    let mut padded = vec![0.0; images * padded_len];
+    let mut d = vec![[0.0f32; LANES]; tiles.size * tiles.size];
+    let mut transformed = vec![[0.0f32; LANES]; positions];
+    for c in 0..planes.channels {
+        for image in 0..images {
+            let plane = &x[image * planes.image_len() + c * plane_len..][..plane_len];
+            let target = &mut padded[image * padded_len..(image + 1) * padded_len];
+            for (iy, row) in plane.chunks_exact(planes.w).take(rows).enumerate() {
+                let start = (iy + planes.padding) * padded_w + planes.padding;
+                target[start..start + cols].copy_from_slice(&row[..cols]);
+            }
         }
-        for ty in 0..tiles.rows {
-            for tx in 0..tiles.cols {
-                let mut d = [[0.0f32; 4]; 4];
-                for (r, d_row) in d.iter_mut().enumerate() {
-                    let start = (2 * ty + r) * padded_w + 2 * tx;
-                    d_row.copy_from_slice(&padded[start..start + 4]);
+        for first in (0..columns).step_by(LANES) {
+            let lanes = (columns - first).min(LANES);
+            for lane in 0..lanes {
+                let (image, ty, tx) = tiles.locate(first + lane);
+                let origin = image * padded_len + tiles.step * (ty * padded_w + tx);
+                for r in 0..tiles.size {
+                    let row = &padded[origin + r * padded_w..][..tiles.size];
+                    for (s, &value) in row.iter().enumerate() {
+                        d[r * tiles.size + s][lane] = value;
+                    }
                 }
-                let column = image * tiles.per_image() + ty * tiles.cols + tx;
-                let transformed = input_tile_transform(&d);
-                for (position, value) in transformed.into_iter().enumerate() {
-                    v[(position * g.in_channels + c) * columns + column] = value;
-                }
+            }
+            sandwich(l, p, tiles.size, &d, &mut transformed);
+            for (position, values) in transformed.iter().enumerate() {
+                let start = (position * planes.channels + c) * columns + first;
+                out[start..start + lanes].copy_from_slice(&values[..lanes]);
             }
         }
     }
 }
 
-/// `Bᵀ d B` of one 4×4 tile, flattened row-major.
-fn input_tile_transform(d: &[[f32; 4]; 4]) -> [f32; 16] {
-    let b_t = |[a, b, c, e]: [f32; 4]| [a - c, b + c, c - b, b - e];
-    // Bᵀ on every column of d, then on every row of the result.
-    let columns: [[f32; 4]; 4] = from_fn(|col| b_t(from_fn(|row| d[row][col])));
-    let rows: [[f32; 4]; 4] = from_fn(|row| b_t(from_fn(|col| columns[col][row])));
-    from_fn(|i| rows[i / 4][i % 4])
-}
-
-/// `M[ξ] = U[ξ] · V[ξ]` for the 16 positions: (Cout × Cin) · (Cin × tiles).
-fn multiply_positions(u: &[f32], v: &[f32], m: &mut [f32], g: &Conv2dGeometry, columns: usize) {
-    let (k, c) = (g.out_channels, g.in_channels);
-    for position in 0..POSITIONS {
-        let u_p = MatRef {
-            data: &u[position * k * c..(position + 1) * k * c],
+/// One GEMM per tile position: `c[ξ] = a[ξ] · b[ξ] + beta · c[ξ]`, with `a[ξ]` m×k, `b[ξ]`
+/// k×n (stored n×k when `b_transposed`) and `c[ξ]` m×n, each position's block after the
+/// previous one's.
+fn gemm_per_position(
+    a: &[f32],
+    b: &[f32],
+    b_transposed: bool,
+    c: &mut [f32],
+    (m, n, k): (usize, usize, usize),
+    beta: f32,
+) {
+    let blocks = a.chunks_exact(m * k).zip(b.chunks_exact(k * n));
+    for ((a, b), c) in blocks.zip(c.chunks_exact_mut(m * n)) {
+        let a = MatRef {
+            data: a,
             transposed: false,
         };
-        let v_p = MatRef {
-            data: &v[position * c * columns..(position + 1) * c * columns],
-            transposed: false,
+        let b = MatRef {
+            data: b,
+            transposed: b_transposed,
         };
-        let m_p = &mut m[position * k * columns..(position + 1) * k * columns];
-        sgemm(u_p, v_p, m_p, k, columns, c, 0.0);
+        sgemm(a, b, c, m, n, k, beta);
     }
 }
 
-/// `Y = Aᵀ m A` (+ bias) for every tile, with `Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]`; tiles that
-/// hang over an odd-sized output keep only their inside pixels.
+/// `Y = Aᵀ M A` (+ bias) for every tile, `LANES` tiles at a time; blocks that hang over the
+/// output's edge keep only their inside pixels.
 fn transform_output(
+    t: &Transform,
     m: &[f32],
     bias: Option<&[f32]>,
     g: &Conv2dGeometry,
     tiles: &Tiles,
     y: &mut [f32],
 ) {
-    let columns = m.len() / (POSITIONS * g.out_channels);
-    let stride = g.out_channels * columns;
-    let a_t = |[a, b, c, d]: [f32; 4]| [a + b + c, b - c - d];
-    for (plane_index, plane) in y.chunks_exact_mut(g.out_pixels()).enumerate() {
-        let (image, k) = (plane_index / g.out_channels, plane_index % g.out_channels);
+    let positions = t.positions();
+    let columns = m.len() / (positions * g.out_channels);
+    let out_len = g.out_channels * g.out_pixels();
+    let mut tile = vec![[0.0f32; LANES]; positions];
+    let mut block = vec![[0.0f32; LANES]; t.m * t.m];
+    for k in 0..g.out_channels {
         let b = bias.map_or(0.0, |bias| bias[k]);
-        for ty in 0..tiles.rows {
-            for tx in 0..tiles.cols {
-                let column = image * tiles.per_image() + ty * tiles.cols + tx;
-                let at = |position: usize| m[position * stride + k * columns + column];
-                // Aᵀ m (2×4, column by column), then (Aᵀ m) A (2×2, row by row)
-                let columns: [[f32; 2]; 4] = from_fn(|col| a_t(from_fn(|row| at(4 * row + col))));
-                let t: [[f32; 4]; 2] = from_fn(|row| from_fn(|col| columns[col][row]));
-                for (dy, t_row) in t.into_iter().enumerate() {
-                    let oy = 2 * ty + dy;
-                    if oy >= g.out_h {
-                        continue;
-                    }
-                    for (dx, value) in a_t(t_row).into_iter().enumerate() {
-                        let ox = 2 * tx + dx;
-                        if ox < g.out_w {
-                            plane[oy * g.out_w + ox] = value + b;
-                        }
+        for first in (0..columns).step_by(LANES) {
+            let lanes = (columns - first).min(LANES);
+            for (position, values) in tile.iter_mut().enumerate() {
+                let start = (position * g.out_channels + k) * columns + first;
+                values[..lanes].copy_from_slice(&m[start..start + lanes]);
+            }
+            sandwich(&t.a_t, t.m, t.alpha, &tile, &mut block);
+            for lane in 0..lanes {
+                let (image, ty, tx) = tiles.locate(first + lane);
+                let plane = &mut y[image * out_len + k * g.out_pixels()..][..g.out_pixels()];
+                let rows = (g.out_h - t.m * ty).min(t.m);
+                let cols = (g.out_w - t.m * tx).min(t.m);
+                for dy in 0..rows {
+                    let start = (t.m * ty + dy) * g.out_w + t.m * tx;
+                    for (dx, out) in plane[start..start + cols].iter_mut().enumerate() {
+                        *out = block[dy * t.m + dx][lane] + b;
                     }
                 }
             }
