@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
 """rustgrad next to PyTorch: AlexNet's five convolution layers (forward, input gradient, weight
 gradient, and forward + backward) and one AlexNet training step, at batch 32 on the CPU with 2
-threads (and on CUDA with --device cuda).
+threads (or on CUDA with --device cuda), printed as one table with ratios.
 
-rustgrad's numbers come from criterion's results, so run the benches first:
+    python3 scripts/compare_pytorch.py [--rounds 3] [--repeats 5] [--device cpu]
 
-    RAYON_NUM_THREADS=2 cargo bench --bench conv --bench alexnet_step
-    python3 scripts/compare_pytorch.py            # prints the table, ratio = rustgrad / PyTorch
-
-Forward + backward is what a training step does with the layer: forward, the weight and bias
-gradients, and the input gradient except for conv1, whose input (the images) needs none.
+Both sides are timed in alternation — PyTorch in this process, rustgrad by
+`cargo run --release --example layer_timing` — for --rounds rounds, so a busy machine slows
+both alike; each number is the fastest run seen. Forward + backward is the layer's share of a
+training step: forward, weight and bias gradients, and the input gradient except for conv1,
+whose input (the images) needs none. Criterion's own numbers: `cargo bench --bench conv`.
 """
 import argparse
-import json
 import os
+import subprocess
 import time
 
 import torch
@@ -32,18 +32,16 @@ LAYERS = [
 PARTS = ["forward", "input_grad", "weight_grad", "forward_backward"]
 
 
-def median_seconds(fn, repeats, sync):
-    for _ in range(2):
-        fn()
+def fastest_seconds(fn, repeats, sync):
+    fn()
     sync()
-    times = []
+    best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         sync()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[len(times) // 2]
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def pytorch_layer(layer, batch, device, repeats, sync):
@@ -65,10 +63,10 @@ def pytorch_layer(layer, batch, device, repeats, sync):
         backward(needs_input_grad, True)
 
     return {
-        "forward": median_seconds(lambda: F.conv2d(x, w, b, stride=stride, padding=pad), repeats, sync),
-        "input_grad": median_seconds(lambda: backward(True, False), repeats, sync),
-        "weight_grad": median_seconds(lambda: backward(False, True), repeats, sync),
-        "forward_backward": median_seconds(forward_backward, repeats, sync),
+        "forward": fastest_seconds(lambda: F.conv2d(x, w, b, stride=stride, padding=pad), repeats, sync),
+        "input_grad": fastest_seconds(lambda: backward(True, False), repeats, sync),
+        "weight_grad": fastest_seconds(lambda: backward(False, True), repeats, sync),
+        "forward_backward": fastest_seconds(forward_backward, repeats, sync),
     }
 
 
@@ -84,57 +82,78 @@ def pytorch_step(batch, device, repeats, sync):
         F.cross_entropy(model(x), y).backward()
         optimizer.step()
 
-    return median_seconds(step, repeats, sync)
+    return fastest_seconds(step, repeats, sync)
 
 
-def criterion_seconds(criterion_dir, group, bench):
-    """Median of a criterion benchmark in seconds, or None if it has not been run."""
-    path = os.path.join(criterion_dir, group, *bench.split("/"), "new", "estimates.json")
-    if not os.path.exists(path):
-        return None
-    with open(path) as f:
-        return json.load(f)["median"]["point_estimate"] / 1e9
+def rustgrad_seconds(binary, layer, args):
+    """{part: seconds} from one run of the layer_timing example."""
+    command = [binary, "--layer", layer, "--batch", str(args.batch), "--repeats", str(args.repeats),
+               "--device", args.device]
+    environment = dict(os.environ, RAYON_NUM_THREADS=str(args.threads))
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
+    return {part: float(ms) / 1e3 for part, ms in (line.split() for line in output.splitlines())}
+
+
+def build_layer_timing(root, device):
+    features = ["--features", "cuda"] if device == "cuda" else []
+    subprocess.run(["cargo", "build", "--release", "--example", "layer_timing", *features],
+                   check=True, cwd=root)
+    return os.path.join(root, "target", "release", "examples", "layer_timing")
+
+
+def paired(rounds, theirs, ours):
+    """Alternates the two timers; per part, the fastest each side reached."""
+    best_theirs, best_ours = {}, {}
+    for _ in range(rounds):
+        for best, timer in ((best_theirs, theirs), (best_ours, ours)):
+            for part, seconds in timer().items():
+                best[part] = min(best.get(part, float("inf")), seconds)
+    return best_theirs, best_ours
 
 
 def ms(seconds):
-    return "      -" if seconds is None else f"{seconds * 1e3:7.1f}"
+    return f"{seconds * 1e3:8.1f}"
 
 
 def ratio(ours, theirs):
-    return "    -" if ours is None or theirs is None else f"{ours / theirs:5.2f}"
+    return f"{ours / theirs:5.2f}"
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--criterion-dir", default=os.path.join(here, "..", "target", "criterion"))
     parser.add_argument("--layers-only", action="store_true", help="skip the training step")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
-    # Criterion groups: conv<N>_batch<B> (CPU) or cuda_conv<N>_batch<B>; the chosen algorithm
-    # of each layer is benchmarked under "auto".
-    prefix = "cuda_" if args.device == "cuda" else ""
+    binary = build_layer_timing(root, args.device)
 
-    print(f"PyTorch {torch.__version__} vs rustgrad, {args.device}, "
-          f"{args.threads} threads, batch {args.batch}; times in ms (medians), ratio = rustgrad / PyTorch")
-    print(f"{'layer':6} {'part':17} {'PyTorch':>7} {'rustgrad':>8} {'ratio':>5}")
+    print(f"PyTorch {torch.__version__} vs rustgrad, {args.device}, {args.threads} threads, "
+          f"batch {args.batch}; fastest of {args.rounds}x{args.repeats} alternating runs, ms; "
+          f"ratio = rustgrad / PyTorch")
+    print(f"{'layer':7} {'part':17} {'PyTorch':>8} {'rustgrad':>8} {'ratio':>5}")
     for layer in LAYERS:
-        theirs = pytorch_layer(layer, args.batch, args.device, args.repeats, sync)
-        group = f"{prefix}{layer[0]}_batch{args.batch}"
+        theirs, ours = paired(
+            args.rounds,
+            lambda: pytorch_layer(layer, args.batch, args.device, args.repeats, sync),
+            lambda: rustgrad_seconds(binary, layer[0], args))
         for part in PARTS:
-            ours = criterion_seconds(args.criterion_dir, group, f"auto/{part}")
-            print(f"{layer[0]:6} {part:17} {ms(theirs[part])} {ms(ours):>8} {ratio(ours, theirs[part])}")
+            print(f"{layer[0]:7} {part:17} {ms(theirs[part])} {ms(ours[part])} "
+                  f"{ratio(ours[part], theirs[part])}")
     if not args.layers_only:
-        theirs = pytorch_step(args.batch, args.device, args.repeats, sync)
-        group = "alexnet_cuda" if args.device == "cuda" else "alexnet_cpu"
-        ours = criterion_seconds(args.criterion_dir, group, f"training_step_batch{args.batch}")
-        print(f"{'AlexNet':6} {'training step':17} {ms(theirs)} {ms(ours):>8} {ratio(ours, theirs)}")
+        theirs, ours = paired(
+            args.rounds,
+            lambda: {"training_step": pytorch_step(args.batch, args.device, args.repeats, sync)},
+            lambda: rustgrad_seconds(binary, "step", args))
+        step = "training_step"
+        print(f"{'AlexNet':7} {'training step':17} {ms(theirs[step])} {ms(ours[step])} "
+              f"{ratio(ours[step], theirs[step])}")
 
 
 if __name__ == "__main__":

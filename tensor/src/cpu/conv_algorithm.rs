@@ -1,20 +1,20 @@
 //! Which convolution algorithm the CPU runs for a layer — chosen from measurements.
 //!
 //! `cargo bench --bench conv` times each algorithm on AlexNet's layers. On the 2-core AVX-512
-//! build VM (batch 32, 2 threads; fastest of 12 interleaved runs, ms; im2col / Winograd):
+//! build VM (batch 32, 2 threads; fastest of 8 interleaved runs, ms; im2col / Winograd):
 //!
 //! | layer                        | forward  | input grad | weight grad |
 //! |------------------------------|----------|------------|-------------|
-//! | conv2 96→256, 5×5, 26×26     | 121 / 97 | 113 / 124  | 121 / 126   |
-//! | conv3 256→384, 3×3, 12×12    | 37 / 31  | 36 / 34    | 36 / 36     |
-//! | conv4 384→384, 3×3, 12×12    | 57 / 45  | 55 / 45    | 56 / 50     |
-//! | conv5 384→256, 3×3, 12×12    | 40 / 33  | 38 / 33    | 39 / 37     |
+//! | conv2 96→256, 5×5, 26×26     | 120 / 74 | 110 / 98   | 119 / 78    |
+//! | conv3 256→384, 3×3, 12×12    | 41 / 27  | 37 / 31    | 37 / 30     |
+//! | conv4 384→384, 3×3, 12×12    | 57 / 40  | 57 / 41    | 59 / 42     |
+//! | conv5 384→256, 3×3, 12×12    | 40 / 31  | 39 / 30    | 42 / 30     |
 //!
-//! So: Winograd (`winograd.rs`) for every pass of the 3×3 stride-1 layers and for the forward
-//! pass of 5×5 ones, when both sides have at least [`WINOGRAD_MIN_CHANNELS`] channels (the
-//! range measured; with few channels the tile transforms weigh more than the GEMMs they
-//! shrink). Everything else — conv1's 11×11 stride 4, conv2's gradients — runs im2col + GEMM.
-//! The naive direct loops in `conv.rs` are the reference both are tested against.
+//! So: Winograd (`winograd.rs`) for every pass of 3×3 and 5×5 stride-1 layers with at least
+//! [`WINOGRAD_MIN_CHANNELS`] channels on both sides (the range measured; with few channels the
+//! tile transforms weigh more than the GEMMs they shrink). Everything else — conv1's 11×11
+//! stride 4 above all — runs im2col + GEMM. The naive direct loops in `conv.rs` are the
+//! reference both are tested against.
 
 use super::{conv, winograd};
 use crate::backend::Conv2dGeometry;
@@ -47,18 +47,15 @@ impl ConvAlgorithm {
         }
     }
 
-    /// The algorithm for the input gradient of `g` (Winograd only for 3×3: F(2×2, 5×5) lost
-    /// to im2col on conv2's gradients).
+    /// The algorithm for the input gradient of `g` (the forward's: it wins both on every layer
+    /// measured).
     pub fn for_input_grad(g: &Conv2dGeometry) -> Self {
-        match ConvAlgorithm::for_forward(g) {
-            ConvAlgorithm::Winograd if g.kernel_h == 3 => ConvAlgorithm::Winograd,
-            _ => ConvAlgorithm::Im2colGemm,
-        }
+        ConvAlgorithm::for_forward(g)
     }
 
-    /// The algorithm for the weight gradient of `g` (as for the input gradient).
+    /// The algorithm for the weight gradient of `g` (likewise).
     pub fn for_weight_grad(g: &Conv2dGeometry) -> Self {
-        ConvAlgorithm::for_input_grad(g)
+        ConvAlgorithm::for_forward(g)
     }
 
     /// `y = conv(x, W) + bias`.

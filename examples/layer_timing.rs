@@ -1,0 +1,149 @@
+//! Times what `scripts/compare_pytorch.py` puts next to PyTorch: one AlexNet conv layer's passes
+//! (as training runs them, with the algorithm `cpu::conv_algorithm` picks) or one AlexNet
+//! training step, and prints one `<part> <milliseconds>` line per part (the fastest of
+//! `--repeats` runs). The script alternates calls to this and to PyTorch, so both meet the
+//! same machine load.
+//!
+//! `cargo run --release --example layer_timing -- --layer conv3 [--batch 32] [--repeats 5]`
+//! `cargo run --release --example layer_timing -- --layer step`
+
+use clap::Parser;
+use rustgrad::autograd::Var;
+use rustgrad::nn::models::AlexNet;
+use rustgrad::nn::optim::{Adam, Optimizer};
+use rustgrad::nn::{loss, ForwardContext, Module};
+use rustgrad::tensor::{Conv2dGeometry, Device, Indices, Rng, Tensor};
+use std::hint::black_box;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(about = "Time one AlexNet conv layer (forward, gradients) or one training step")]
+struct Args {
+    /// conv1 … conv5, or step
+    #[arg(long)]
+    layer: String,
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// cpu or cuda
+    #[arg(long, default_value = "cpu")]
+    device: String,
+}
+
+/// name, in and out channels, input size, kernel, stride, padding (as benches/conv.rs)
+const LAYERS: [(&str, usize, usize, usize, usize, usize, usize); 5] = [
+    ("conv1", 1, 96, 224, 11, 4, 0),
+    ("conv2", 96, 256, 26, 5, 1, 2),
+    ("conv3", 256, 384, 12, 3, 1, 1),
+    ("conv4", 384, 384, 12, 3, 1, 1),
+    ("conv5", 384, 256, 12, 3, 1, 1),
+];
+
+/// The fastest of `repeats` runs of `run`, in milliseconds, after one warm-up run.
+fn fastest_ms(repeats: usize, device: Device, mut run: impl FnMut()) -> f64 {
+    run();
+    let mut best = f64::INFINITY;
+    for _ in 0..repeats.max(1) {
+        let start = Instant::now();
+        run();
+        device
+            .synchronize()
+            .expect("the device failed while timing");
+        best = best.min(start.elapsed().as_secs_f64() * 1e3);
+    }
+    best
+}
+
+fn time_layer(args: &Args, device: Device) -> Result<(), String> {
+    let &(name, cin, cout, size, k, stride, padding) = LAYERS
+        .iter()
+        .find(|layer| layer.0 == args.layer)
+        .ok_or_else(|| format!("unknown layer '{}': use conv1 … conv5 or step", args.layer))?;
+    let mut rng = Rng::new(0);
+    let on_device = |t: Tensor| t.to(device).map_err(|e| e.to_string());
+    let x = on_device(Tensor::rand_uniform(
+        [args.batch, cin, size, size],
+        -1.0,
+        1.0,
+        &mut rng,
+    ))?;
+    let w = on_device(Tensor::rand_uniform([cout, cin, k, k], -0.1, 0.1, &mut rng))?;
+    let b = on_device(Tensor::rand_uniform([cout], -0.1, 0.1, &mut rng))?;
+    let g = Conv2dGeometry::from_shapes(x.shape(), w.shape(), stride, padding);
+    let dy = on_device(Tensor::rand_uniform(g.output_shape(), -1.0, 1.0, &mut rng))?;
+    let repeats = args.repeats;
+    let forward = || black_box(x.conv2d(&w, Some(&b), stride, padding));
+    let input_grad = || black_box(dy.conv2d_input_grad(&w, &g));
+    let weight_grad = || {
+        let bias_grad = dy.sum_axis(3, false).sum_axis(2, false).sum_axis(0, false);
+        black_box((dy.conv2d_weight_grad(&x, &g), bias_grad))
+    };
+    println!(
+        "forward {:.2}",
+        fastest_ms(repeats, device, || drop(forward()))
+    );
+    println!(
+        "input_grad {:.2}",
+        fastest_ms(repeats, device, || drop(input_grad()))
+    );
+    println!(
+        "weight_grad {:.2}",
+        fastest_ms(repeats, device, || drop(weight_grad()))
+    );
+    // The layer's share of a training step; the images (conv1's input) need no gradient.
+    let needs_input_grad = name != "conv1";
+    let step = fastest_ms(repeats, device, || {
+        drop(forward());
+        if needs_input_grad {
+            drop(input_grad());
+        }
+        drop(weight_grad());
+    });
+    println!("forward_backward {step:.2}");
+    Ok(())
+}
+
+fn time_step(args: &Args, device: Device) -> Result<(), String> {
+    let mut rng = Rng::new(0);
+    let mut model = AlexNet::new(&mut rng);
+    model.to_device(device).map_err(|e| e.to_string())?;
+    let mut optimizer = Adam::new(1e-3);
+    let images = Tensor::rand_uniform([args.batch, 1, 224, 224], 0.0, 1.0, &mut rng);
+    let images = images.to(device).map_err(|e| e.to_string())?;
+    let labels: Vec<u32> = (0..args.batch as u32).map(|i| i % 10).collect();
+    let labels = Indices::from_vec(labels, [args.batch])
+        .to(device)
+        .map_err(|e| e.to_string())?;
+    let mut step = 0;
+    let ms = fastest_ms(args.repeats, device, || {
+        step += 1;
+        let mut ctx = ForwardContext::training(step);
+        let logits = model.forward(&Var::constant(images.clone()), &mut ctx);
+        let gradients = ctx.backward(&loss::cross_entropy(&logits, &labels));
+        optimizer.step(model.parameters_mut(), &gradients);
+    });
+    println!("training_step {ms:.2}");
+    Ok(())
+}
+
+fn main() {
+    let args = Args::parse();
+    let device = match args.device.as_str() {
+        "cpu" => Device::Cpu,
+        "cuda" => Device::Cuda(0),
+        other => {
+            eprintln!("unknown device '{other}': use cpu or cuda");
+            std::process::exit(2);
+        }
+    };
+    let result = if args.layer == "step" {
+        time_step(&args, device)
+    } else {
+        time_layer(&args, device)
+    };
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
