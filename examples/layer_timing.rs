@@ -76,7 +76,9 @@ fn time_layer(args: &Args, device: Device) -> Result<(), String> {
     let forward = || black_box(x.conv2d(&w, Some(&b), stride, padding));
     let input_grad = || black_box(dy.conv2d_input_grad(&w, &g));
     let weight_grad = || {
-        let bias_grad = dy.sum_axis(3, false).sum_axis(2, false).sum_axis(0, false);
+        // As autograd does it: [N, C, H·W] summed over the contiguous pixels, then the batch.
+        let flat = dy.reshape([args.batch, cout, g.out_pixels()]);
+        let bias_grad = flat.sum_axis(2, false).sum_axis(0, false);
         black_box((dy.conv2d_weight_grad(&x, &g), bias_grad))
     };
     println!(

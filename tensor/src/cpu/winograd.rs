@@ -28,6 +28,7 @@
 use super::gemm::{sgemm, MatRef};
 use crate::backend::Conv2dGeometry;
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// Transformed tiles per GEMM: enough columns to keep the GEMM efficient, few enough that one
 /// chunk's buffers stay near the cache (measured on AlexNet's 12×12 layers).
@@ -128,6 +129,25 @@ fn polynomial_with_roots(roots: impl Iterator<Item = f64>) -> Vec<f64> {
     coefficients
 }
 
+thread_local! {
+    /// Each thread's buffer for transformed tiles, kept between calls: allocating and zeroing
+    /// tens of MiB per chunk cost more than the transforms themselves.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's scratch space cut into two buffers of `a` and `b` floats. Their
+/// contents are left over from earlier calls: `f` must write before it reads.
+fn with_scratch<R>(a: usize, b: usize, f: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+    SCRATCH.with(|cell| {
+        let mut buffer = cell.borrow_mut();
+        if buffer.len() < a + b {
+            buffer.resize(a + b, 0.0);
+        }
+        let (first, rest) = buffer.split_at_mut(a);
+        f(first, &mut rest[..b])
+    })
+}
+
 /// Tiles transformed together: each tile value is a vector of `LANES` tiles' values, so the
 /// transforms run as SIMD arithmetic over tiles.
 const LANES: usize = 16;
@@ -136,29 +156,67 @@ type Lanes = [f32; LANES];
 /// `out = L · X · Lᵀ` for `L` (p × q) and `X` (q × q), on `LANES` tiles at once; every
 /// transform is one of these. Zero coefficients (about half of them) are skipped.
 fn sandwich(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
-    let mut lx = [[0.0f32; LANES]; 64];
-    assert!(p * q <= lx.len(), "tiles up to 8x8");
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // Safety: the CPU has AVX-512 (checked just above).
+        return unsafe { sandwich_avx512(l, p, q, x, out) };
+    }
+    sandwich_portable(l, p, q, x, out)
+}
+
+/// The same code compiled for AVX-512, where one instruction covers a whole tile-vector (the
+/// portable build targets SSE2, four lanes per instruction).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn sandwich_avx512(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
+    sandwich_portable(l, p, q, x, out)
+}
+
+#[inline(always)]
+fn sandwich_portable(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
+    assert!(q <= 8, "tiles up to 8x8");
     for i in 0..p {
+        // row i of L·X
+        let mut row = [[0.0f32; LANES]; 8];
         for k in 0..q {
             let coefficient = l[i * q + k];
             if coefficient != 0.0 {
                 for j in 0..q {
-                    add_scaled(&mut lx[i * q + j], coefficient, &x[k * q + j]);
+                    add_scaled(&mut row[j], coefficient, &x[k * q + j]);
                 }
             }
         }
-    }
-    for i in 0..p {
+        // times Lᵀ
         for j in 0..p {
             let mut sum = [0.0f32; LANES];
             for k in 0..q {
                 let coefficient = l[j * q + k];
                 if coefficient != 0.0 {
-                    add_scaled(&mut sum, coefficient, &lx[i * q + k]);
+                    add_scaled(&mut sum, coefficient, &row[k]);
                 }
             }
             out[i * p + j] = sum;
         }
+    }
+}
+
+/// Copies `lanes` values of a tile-vector into `dst` (a fixed-size copy when all are used).
+#[inline(always)]
+fn store_lanes(dst: &mut [f32], values: &Lanes, lanes: usize) {
+    if lanes == LANES {
+        dst[..LANES].copy_from_slice(values);
+    } else {
+        dst[..lanes].copy_from_slice(&values[..lanes]);
+    }
+}
+
+/// Loads `lanes` values from `src` into a tile-vector.
+#[inline(always)]
+fn load_lanes(values: &mut Lanes, src: &[f32], lanes: usize) {
+    if lanes == LANES {
+        values.copy_from_slice(&src[..LANES]);
+    } else {
+        values[..lanes].copy_from_slice(&src[..lanes]);
     }
 }
 
@@ -214,27 +272,21 @@ pub fn conv2d(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Conv2dGeometr
     let image_len = g.in_channels * g.in_h * g.in_w;
     let out_len = g.out_channels * g.out_pixels();
     let mut y = vec![0.0; g.batch * out_len];
-    let max_tiles = images_per_chunk * tiles.per_image();
     y.par_chunks_mut(images_per_chunk * out_len)
         .zip(x.par_chunks(images_per_chunk * image_len))
-        .for_each_init(
-            || {
-                let v = vec![0.0; positions * g.in_channels * max_tiles];
-                let m = vec![0.0; positions * g.out_channels * max_tiles];
-                (v, m)
-            },
-            |(v, m), (y_chunk, x_chunk)| {
-                let columns = x_chunk.len() / image_len * tiles.per_image();
-                let v = &mut v[..positions * g.in_channels * columns];
-                let m = &mut m[..positions * g.out_channels * columns];
+        .for_each(|(y_chunk, x_chunk)| {
+            let columns = x_chunk.len() / image_len * tiles.per_image();
+            let v_len = positions * g.in_channels * columns;
+            let m_len = positions * g.out_channels * columns;
+            with_scratch(v_len, m_len, |v, m| {
                 let input = Planes::of_input(g);
                 transform_tiles(&t.b_t, t.alpha, &tiles.sized(t.alpha), x_chunk, &input, v);
                 // M[ξ] = U[ξ] · V[ξ]: (Cout × Cin) · (Cin × tiles)
                 let sizes = (g.out_channels, columns, g.in_channels);
                 gemm_per_position(&u, v, false, m, sizes, 0.0);
                 transform_output(&t, m, bias, g, &tiles, y_chunk);
-            },
-        );
+            })
+        });
     y
 }
 
@@ -286,39 +338,26 @@ pub fn conv2d_weight_grad(grad_out: &[f32], x: &[f32], g: &Conv2dGeometry) -> Ve
     let images_per_chunk =
         images_per_chunk(g.batch, blocks.per_image(), WEIGHT_GRAD_TILES_PER_CHUNK);
     let pairs = g.out_channels * g.in_channels;
-    let chunk_columns = images_per_chunk * blocks.per_image();
-    // Per thread: its running sum M and the transformed tiles of its current chunk.
-    let new_thread_state = || {
-        let sums = vec![0.0; positions * pairs];
-        let v = vec![0.0; positions * g.in_channels * chunk_columns];
-        let u = vec![0.0; positions * g.out_channels * chunk_columns];
-        (sums, v, u)
-    };
     let partial_sums = x
         .par_chunks(images_per_chunk * input.image_len())
         .zip(grad_out.par_chunks(images_per_chunk * output.image_len()))
         .fold(
-            new_thread_state,
-            |(mut sums, mut v, mut u), (x_chunk, dy_chunk)| {
+            || vec![0.0; positions * pairs],
+            |mut sums, (x_chunk, dy_chunk)| {
                 let columns = x_chunk.len() / input.image_len() * blocks.per_image();
-                let v_chunk = &mut v[..positions * g.in_channels * columns];
-                let u_chunk = &mut u[..positions * g.out_channels * columns];
-                transform_tiles(
-                    &t.b_t,
-                    t.alpha,
-                    &blocks.sized(t.alpha),
-                    x_chunk,
-                    &input,
-                    v_chunk,
-                );
-                transform_tiles(&t.g, t.alpha, &blocks, dy_chunk, &output, u_chunk);
-                // M[ξ] += U[ξ] · V[ξ]ᵀ: (Cout × tiles) · (tiles × Cin)
-                let sizes = (g.out_channels, g.in_channels, columns);
-                gemm_per_position(u_chunk, v_chunk, true, &mut sums, sizes, 1.0);
-                (sums, v, u)
+                let v_len = positions * g.in_channels * columns;
+                let u_len = positions * g.out_channels * columns;
+                with_scratch(v_len, u_len, |v, u| {
+                    let x_tiles = blocks.sized(t.alpha);
+                    transform_tiles(&t.b_t, t.alpha, &x_tiles, x_chunk, &input, v);
+                    transform_tiles(&t.g, t.alpha, &blocks, dy_chunk, &output, u);
+                    // M[ξ] += U[ξ] · V[ξ]ᵀ: (Cout × tiles) · (tiles × Cin)
+                    let sizes = (g.out_channels, g.in_channels, columns);
+                    gemm_per_position(u, v, true, &mut sums, sizes, 1.0);
+                });
+                sums
             },
         )
-        .map(|(sums, _, _)| sums)
         .reduce_with(|mut total, partial| {
             total.iter_mut().zip(&partial).for_each(|(t, p)| *t += p);
             total
@@ -337,7 +376,7 @@ fn inverse_transform_pairs(t: &Transform, m: &[f32], pairs: usize) -> Vec<f32> {
         let lanes = (pairs - first).min(LANES);
         for (position, values) in tile.iter_mut().enumerate() {
             let start = position * pairs + first;
-            values[..lanes].copy_from_slice(&m[start..start + lanes]);
+            load_lanes(values, &m[start..], lanes);
         }
         sandwich(&t.a_t, t.m, t.alpha, &tile, &mut block);
         for lane in 0..lanes {
@@ -446,7 +485,7 @@ fn transform_kernels(t: &Transform, weight: &[f32], pairs: usize) -> Vec<f32> {
         sandwich(&t.g, t.alpha, t.r, &kernels, &mut transformed);
         for (position, values) in transformed.iter().enumerate() {
             let start = position * pairs + first;
-            u[start..start + lanes].copy_from_slice(&values[..lanes]);
+            store_lanes(&mut u[start..], values, lanes);
         }
     }
     u
@@ -503,7 +542,7 @@ fn transform_tiles(
             sandwich(l, p, tiles.size, &d, &mut transformed);
             for (position, values) in transformed.iter().enumerate() {
                 let start = (position * planes.channels + c) * columns + first;
-                out[start..start + lanes].copy_from_slice(&values[..lanes]);
+                store_lanes(&mut out[start..], values, lanes);
             }
         }
     }
@@ -555,7 +594,7 @@ fn transform_output(
             let lanes = (columns - first).min(LANES);
             for (position, values) in tile.iter_mut().enumerate() {
                 let start = (position * g.out_channels + k) * columns + first;
-                values[..lanes].copy_from_slice(&m[start..start + lanes]);
+                load_lanes(values, &m[start..], lanes);
             }
             sandwich(&t.a_t, t.m, t.alpha, &tile, &mut block);
             for lane in 0..lanes {
