@@ -4,6 +4,7 @@ gradient, and forward + backward) and one AlexNet training step, at batch 32 on 
 threads (or on CUDA with --device cuda), printed as one table with ratios.
 
     python3 scripts/compare_pytorch.py [--rounds 3] [--repeats 5] [--device cpu]
+    python3 scripts/compare_pytorch.py --device cuda --binary gpu-bundle/bin/layer_timing
 
 Both sides are timed in alternation — PyTorch in this process, rustgrad by
 `cargo run --release --example layer_timing` — for --rounds rounds, so a busy machine slows
@@ -128,11 +129,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--layers-only", action="store_true", help="skip the training step")
+    parser.add_argument("--binary", help="a prebuilt layer_timing example (machines without cargo)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
-    binary = build_layer_timing(root, args.device)
+    binary = args.binary or build_layer_timing(root, args.device)
 
     print(f"PyTorch {torch.__version__} vs rustgrad, {args.device}, {args.threads} threads, "
           f"batch {args.batch}; fastest of {args.rounds}x{args.repeats} alternating runs, ms; "

@@ -10,7 +10,9 @@
 #     peak GPU memory;
 # (c) the same epoch in PyTorch, two ways: the classic pipeline (CPU resize in DataLoader
 #     workers) and compute-only (data resized on the GPU);
-# (d) a summary table with the ratios. --epochs 5 is the accuracy run (>= 0.90 expected).
+# (d) a summary table with the ratios. --epochs 5 is the accuracy run (>= 0.90 expected);
+# (e) each AlexNet conv layer and one training step at batch 32 next to PyTorch on the GPU
+#     (scripts/compare_pytorch.py with the bundle's layer_timing binary).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bundle=gpu-bundle
@@ -84,4 +86,8 @@ echo "epoch time vs PyTorch classic: $(ratio "$ours_seconds" "$(field classic se
 echo "epoch time vs PyTorch compute-only: $(ratio "$ours_seconds" "$(field compute seconds)") (target <= 1.0x)"
 echo "peak memory vs PyTorch compute-only: $(ratio "$ours_peak" "$(cat "$out/compute.peak")") (target <= 1.0x)"
 echo "CUDA tests passed: $tests_ok"
+
+echo "== (e) per layer and training step, batch 32, against PyTorch on the GPU"
+python3 scripts/compare_pytorch.py --device cuda --binary "$bundle/bin/layer_timing" --rounds 2 ||
+  echo "(the per-layer comparison failed; the results above stand)"
 [ "$tests_ok" = yes ]
