@@ -257,7 +257,7 @@ fn weight_grad_block(_kernel: usize) -> usize {
     4
 }
 
-/// Whether this algorithm computes `g`'s forward pass and input gradient.
+/// Whether this algorithm computes `g` (all three passes).
 pub fn supports(g: &Conv2dGeometry) -> bool {
     transform_for(g).is_some()
 }
