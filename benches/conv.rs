@@ -20,58 +20,34 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
     Throughput,
 };
+use rustgrad::nn::models::AlexNet;
 use rustgrad::tensor::cpu::conv_algorithm::ConvAlgorithm;
 use rustgrad::tensor::{Conv2dGeometry, Device, Rng, Tensor};
 use std::hint::black_box;
 use std::time::Duration;
 
-/// One convolution layer's shape (square input and kernel).
+/// One of AlexNet's convolutions, as the example builds them (1×224×224 input).
 struct Layer {
-    name: &'static str,
-    in_channels: usize,
-    out_channels: usize,
-    size: usize,
-    kernel: usize,
-    stride: usize,
-    padding: usize,
-}
-
-impl Layer {
-    const fn new(name: &'static str, channels: (usize, usize), size: usize, kernel: usize) -> Self {
-        let (stride, padding) = match kernel {
-            11 => (4, 0),
-            5 => (1, 2),
-            _ => (1, 1),
-        };
-        Layer {
-            name,
-            in_channels: channels.0,
-            out_channels: channels.1,
-            size,
-            kernel,
-            stride,
-            padding,
-        }
-    }
-
+    name: String,
+    geometry: Conv2dGeometry,
     /// The first layer's input is the images: training never needs its gradient.
-    fn needs_input_grad(&self) -> bool {
-        self.in_channels > 1
-    }
+    needs_input_grad: bool,
 }
 
-/// AlexNet's convolutions as the example builds them (1×224×224 Fashion-MNIST input).
-const LAYERS: [Layer; 5] = [
-    Layer::new("conv1", (1, 96), 224, 11),
-    Layer::new("conv2", (96, 256), 26, 5),
-    Layer::new("conv3", (256, 384), 12, 3),
-    Layer::new("conv4", (384, 384), 12, 3),
-    Layer::new("conv5", (384, 256), 12, 3),
-];
+fn alexnet_layers(batch: usize) -> Vec<Layer> {
+    let geometries = AlexNet::conv_geometries(batch, 224);
+    (geometries.into_iter().enumerate())
+        .map(|(i, geometry)| Layer {
+            name: format!("conv{}", i + 1),
+            geometry,
+            needs_input_grad: i > 0,
+        })
+        .collect()
+}
 
 const BATCH: usize = 32;
 
-/// Random input, weights, bias and output gradient of `layer` at `batch`, on the CPU.
+/// Random input, weights, bias and output gradient for geometry `g`, on the CPU.
 struct Problem {
     x: Tensor,
     w: Tensor,
@@ -81,13 +57,12 @@ struct Problem {
 }
 
 impl Problem {
-    fn new(layer: &Layer, batch: usize) -> Self {
+    fn new(g: Conv2dGeometry) -> Self {
         let mut rng = Rng::new(0);
-        let (k, c) = (layer.kernel, layer.in_channels);
-        let x = Tensor::rand_uniform([batch, c, layer.size, layer.size], -1.0, 1.0, &mut rng);
-        let w = Tensor::rand_uniform([layer.out_channels, c, k, k], -0.1, 0.1, &mut rng);
-        let b = Tensor::rand_uniform([layer.out_channels], -0.1, 0.1, &mut rng);
-        let g = Conv2dGeometry::from_shapes(x.shape(), w.shape(), layer.stride, layer.padding);
+        let (k, c) = (g.kernel_h, g.in_channels);
+        let x = Tensor::rand_uniform([g.batch, c, g.in_h, g.in_w], -1.0, 1.0, &mut rng);
+        let w = Tensor::rand_uniform([g.out_channels, c, k, g.kernel_w], -0.1, 0.1, &mut rng);
+        let b = Tensor::rand_uniform([g.out_channels], -0.1, 0.1, &mut rng);
         let dy = Tensor::rand_uniform(g.output_shape(), -1.0, 1.0, &mut rng);
         Problem { x, w, b, dy, g }
     }
@@ -145,13 +120,8 @@ fn bench_auto(
     p: &Problem,
     device: Device,
 ) {
-    let (stride, padding, g) = (layer.stride, layer.padding, &p.g);
-    let synchronized = |result| {
-        device
-            .synchronize()
-            .expect("device lost during the benchmark");
-        black_box(result)
-    };
+    let (stride, padding, g) = (p.g.stride, p.g.padding, &p.g);
+    let synchronized = |result| finished(device, result);
     let bias_grad = || {
         let batch = g.batch;
         p.dy.reshape([batch, g.out_channels, g.out_pixels()])
@@ -168,13 +138,13 @@ fn bench_auto(
     group.bench_function(BenchmarkId::new("auto", "weight_grad"), |bench| {
         bench.iter(|| synchronized(p.dy.conv2d_weight_grad(&p.x, g)))
     });
-    let passes = if layer.needs_input_grad() { 3 } else { 2 };
+    let passes = if layer.needs_input_grad { 3 } else { 2 };
     group.throughput(Throughput::Elements(passes * g.forward_flops() as u64));
     group.bench_function(BenchmarkId::new("auto", "forward_backward"), |bench| {
         bench.iter(|| {
             let y = p.x.conv2d(&p.w, Some(&p.b), stride, padding);
             let dx = layer
-                .needs_input_grad()
+                .needs_input_grad
                 .then(|| p.dy.conv2d_input_grad(&p.w, g));
             let dw = p.dy.conv2d_weight_grad(&p.x, g);
             finished(device, (y, dx, dw, bias_grad()))
@@ -191,7 +161,7 @@ fn finished<T>(device: Device, result: T) -> T {
 }
 
 fn bench_layer(c: &mut Criterion, layer: &Layer) {
-    let problem = Problem::new(layer, BATCH);
+    let problem = Problem::new(layer.geometry);
     let mut group = c.benchmark_group(format!("{}_batch{BATCH}", layer.name));
     configure(&mut group);
     bench_algorithm(
@@ -212,7 +182,10 @@ fn bench_layer(c: &mut Criterion, layer: &Layer) {
         &mut group,
         "naive",
         ConvAlgorithm::Naive,
-        &Problem::new(layer, 1),
+        &Problem::new(Conv2dGeometry {
+            batch: 1,
+            ..layer.geometry
+        }),
     );
     group.finish();
 
@@ -228,7 +201,7 @@ fn bench_layer(c: &mut Criterion, layer: &Layer) {
 }
 
 fn conv_layers(c: &mut Criterion) {
-    for layer in &LAYERS {
+    for layer in &alexnet_layers(BATCH) {
         bench_layer(c, layer);
     }
 }

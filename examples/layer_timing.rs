@@ -12,7 +12,7 @@ use rustgrad::autograd::Var;
 use rustgrad::nn::models::AlexNet;
 use rustgrad::nn::optim::{Adam, Optimizer};
 use rustgrad::nn::{loss, ForwardContext, Module};
-use rustgrad::tensor::{Conv2dGeometry, Device, Indices, Rng, Tensor};
+use rustgrad::tensor::{Device, Indices, Rng, Tensor};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -31,15 +31,6 @@ struct Args {
     device: String,
 }
 
-/// name, in and out channels, input size, kernel, stride, padding (as benches/conv.rs)
-const LAYERS: [(&str, usize, usize, usize, usize, usize, usize); 5] = [
-    ("conv1", 1, 96, 224, 11, 4, 0),
-    ("conv2", 96, 256, 26, 5, 1, 2),
-    ("conv3", 256, 384, 12, 3, 1, 1),
-    ("conv4", 384, 384, 12, 3, 1, 1),
-    ("conv5", 384, 256, 12, 3, 1, 1),
-];
-
 /// The fastest of `repeats` runs of `run`, in milliseconds, after one warm-up run.
 fn fastest_ms(repeats: usize, device: Device, mut run: impl FnMut()) -> f64 {
     run();
@@ -56,22 +47,21 @@ fn fastest_ms(repeats: usize, device: Device, mut run: impl FnMut()) -> f64 {
 }
 
 fn time_layer(args: &Args, device: Device) -> Result<(), String> {
-    let &(name, cin, cout, size, k, stride, padding) = LAYERS
-        .iter()
-        .find(|layer| layer.0 == args.layer)
+    let index = (args.layer.strip_prefix("conv"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=5).contains(n))
         .ok_or_else(|| format!("unknown layer '{}': use conv1 … conv5 or step", args.layer))?;
+    let g = AlexNet::conv_geometries(args.batch, 224)[index - 1];
+    let (stride, padding, cout) = (g.stride, g.padding, g.out_channels);
     let mut rng = Rng::new(0);
-    let on_device = |t: Tensor| t.to(device).map_err(|e| e.to_string());
-    let x = on_device(Tensor::rand_uniform(
-        [args.batch, cin, size, size],
-        -1.0,
-        1.0,
-        &mut rng,
-    ))?;
-    let w = on_device(Tensor::rand_uniform([cout, cin, k, k], -0.1, 0.1, &mut rng))?;
-    let b = on_device(Tensor::rand_uniform([cout], -0.1, 0.1, &mut rng))?;
-    let g = Conv2dGeometry::from_shapes(x.shape(), w.shape(), stride, padding);
-    let dy = on_device(Tensor::rand_uniform(g.output_shape(), -1.0, 1.0, &mut rng))?;
+    let mut random = |shape: Vec<usize>, scale: f32| {
+        let t = Tensor::rand_uniform(shape, -scale, scale, &mut rng);
+        t.to(device).map_err(|e| e.to_string())
+    };
+    let x = random(vec![g.batch, g.in_channels, g.in_h, g.in_w], 1.0)?;
+    let w = random(vec![cout, g.in_channels, g.kernel_h, g.kernel_w], 0.1)?;
+    let b = random(vec![cout], 0.1)?;
+    let dy = random(g.output_shape().dims().to_vec(), 1.0)?;
     let repeats = args.repeats;
     let forward = || black_box(x.conv2d(&w, Some(&b), stride, padding));
     let input_grad = || black_box(dy.conv2d_input_grad(&w, &g));
@@ -94,7 +84,7 @@ fn time_layer(args: &Args, device: Device) -> Result<(), String> {
         fastest_ms(repeats, device, || drop(weight_grad()))
     );
     // The layer's share of a training step; the images (conv1's input) need no gradient.
-    let needs_input_grad = name != "conv1";
+    let needs_input_grad = index > 1;
     let step = fastest_ms(repeats, device, || {
         drop(forward());
         if needs_input_grad {

@@ -18,7 +18,7 @@ use crate::layers::{Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential};
 use crate::module::prefixed;
 use crate::{ForwardContext, Module, Parameter};
 use autograd::Var;
-use tensor::{Conv2dGeometry, Rng};
+use tensor::{Conv2dGeometry, Rng, Shape};
 
 pub struct AlexNet {
     pub conv: Sequential,
@@ -62,25 +62,36 @@ impl AlexNet {
         }
     }
 
-    /// Floating-point operations (2 per multiply-add) of one forward pass on one `size`×`size`
-    /// image; a training step costs about three times this.
-    pub fn forward_flops(size: usize) -> f64 {
+    /// Each convolution's geometry (conv1 … conv5) for a batch of `size`×`size` images: what
+    /// the benchmarks and `examples/layer_timing.rs` run.
+    pub fn conv_geometries(batch: usize, size: usize) -> Vec<Conv2dGeometry> {
         let mut side = size;
-        let mut flops = 0.0;
+        let mut geometries = Vec::new();
         for (cin, cout, kernel, stride, padding, pooled) in CONV_LAYERS {
-            side = Conv2dGeometry::out_size(side, kernel, stride, padding)
-                .expect("image too small for AlexNet");
-            flops += 2.0 * (cout * side * side * cin * kernel * kernel) as f64;
+            let input = Shape::new([batch, cin, side, side]);
+            let weight = Shape::new([cout, cin, kernel, kernel]);
+            let g = Conv2dGeometry::from_shapes(&input, &weight, stride, padding);
+            side = g.out_h;
             if pooled {
                 side =
                     Conv2dGeometry::out_size(side, 3, 2, 0).expect("image too small for AlexNet");
             }
+            geometries.push(g);
         }
-        flops
-            + FC_LAYERS
-                .iter()
-                .map(|&(i, o)| 2.0 * (i * o) as f64)
-                .sum::<f64>()
+        geometries
+    }
+
+    /// Floating-point operations (2 per multiply-add) of one forward pass on one `size`×`size`
+    /// image; a training step costs about three times this.
+    pub fn forward_flops(size: usize) -> f64 {
+        let conv: f64 = AlexNet::conv_geometries(1, size)
+            .iter()
+            .map(Conv2dGeometry::forward_flops)
+            .sum();
+        conv + FC_LAYERS
+            .iter()
+            .map(|&(i, o)| 2.0 * (i * o) as f64)
+            .sum::<f64>()
     }
 }
 
