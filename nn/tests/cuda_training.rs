@@ -1,6 +1,7 @@
 //! A few training steps of a small convolutional network on the CPU and on the GPU, from the
-//! same initialisation and data, reach the same losses. Needs a GPU: without one the test prints
-//! `skipped: no CUDA device` and returns.
+//! same initialisation and data, reach the same losses. Needs a GPU (or the emulated device):
+//! without one the test prints `skipped: no CUDA device` and returns (fails with
+//! `RUSTGRAD_REQUIRE_GPU=1`).
 #![cfg(feature = "cuda")]
 
 use autograd::Var;
@@ -46,11 +47,10 @@ fn losses(device: Device, steps: usize) -> Vec<f32> {
 
 #[test]
 fn training_steps_match_between_cpu_and_cuda() {
-    if let Err(why) = Tensor::zeros([1]).to(Device::Cuda(0)) {
-        println!("skipped: no CUDA device ({why})");
+    let Some(device) = tensor::cuda::gpu_for_tests() else {
         return;
-    }
-    let (cpu, gpu) = (losses(Device::Cpu, 6), losses(Device::Cuda(0), 6));
+    };
+    let (cpu, gpu) = (losses(Device::Cpu, 6), losses(device, 6));
     for (step, (c, g)) in cpu.iter().zip(&gpu).enumerate() {
         assert!(
             (c - g).abs() <= 1e-2 * c.abs().max(1.0),

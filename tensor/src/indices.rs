@@ -5,17 +5,31 @@ use crate::storage::IndexStorage;
 use crate::{Device, Result, Shape};
 use std::sync::Arc;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Indices {
     shape: Shape,
     storage: Arc<IndexStorage>,
+    /// The largest value, when it is known without reading the device: for values that came
+    /// from the host (class labels do). Checks such as "every label < classes" use it, so they
+    /// cost no device round trip and fail the same way on every device.
+    largest: Option<u32>,
 }
 
+impl PartialEq for Indices {
+    fn eq(&self, other: &Self) -> bool {
+        self.shape == other.shape && self.storage == other.storage
+    }
+}
+
+impl Eq for Indices {}
+
 impl Indices {
+    /// Indices computed on a device (argmax, pooling): their largest value is not known.
     pub(crate) fn from_storage(storage: IndexStorage, shape: Shape) -> Self {
         Indices {
             shape,
             storage: Arc::new(storage),
+            largest: None,
         }
     }
 
@@ -33,7 +47,11 @@ impl Indices {
             "Indices::from_vec: {} values cannot fill shape {shape}",
             values.len()
         );
-        Indices::from_storage(IndexStorage::Cpu(values), shape)
+        let largest = values.iter().copied().max();
+        Indices {
+            largest,
+            ..Indices::from_storage(IndexStorage::Cpu(values), shape)
+        }
     }
 
     /// Bytes packed four to a `u32` (little-endian, zero-padded): how a byte dataset lives on a
@@ -72,7 +90,15 @@ impl Indices {
             return Ok(self.clone());
         }
         let storage = IndexStorage::from_vec(self.to_vec(), device)?;
-        Ok(Indices::from_storage(storage, self.shape.clone()))
+        Ok(Indices {
+            largest: self.largest,
+            ..Indices::from_storage(storage, self.shape.clone())
+        })
+    }
+
+    /// The largest value, if known without reading the device (see the field's comment).
+    pub fn largest_known(&self) -> Option<u32> {
+        self.largest
     }
 
     pub fn to_vec(&self) -> Vec<u32> {

@@ -66,7 +66,7 @@ impl Storage {
         match self {
             Storage::Cpu(_) => Device::Cpu,
             #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Device::Cuda(s.device.ordinal),
+            Storage::Cuda(s) => Device::Cuda(s.device().ordinal),
         }
     }
 }
@@ -89,7 +89,7 @@ impl IndexStorage {
         match self {
             IndexStorage::Cpu(_) => Device::Cpu,
             #[cfg(feature = "cuda")]
-            IndexStorage::Cuda(s) => Device::Cuda(s.device.ordinal),
+            IndexStorage::Cuda(s) => Device::Cuda(s.device().ordinal),
         }
     }
 
@@ -108,10 +108,12 @@ pub fn synchronize(device: Device) -> crate::Result<()> {
     match device {
         Device::Cpu => Ok(()),
         #[cfg(feature = "cuda")]
-        Device::Cuda(ordinal) => cuda_device(ordinal)?
-            .stream
-            .synchronize()
-            .map_err(|e| crate::Error::DeviceUnavailable(format!("cuda:{ordinal}: {e}"))),
+        Device::Cuda(ordinal) => cuda_device(ordinal)?.synchronize().map_err(|e| {
+            crate::Error::DeviceUnavailable(format!(
+                "cuda:{ordinal}: {}",
+                crate::cuda::describe_error(&e)
+            ))
+        }),
         #[cfg(not(feature = "cuda"))]
         Device::Cuda(_) => Err(crate::Error::DeviceUnavailable(cuda_unavailable())),
     }

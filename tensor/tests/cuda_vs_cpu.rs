@@ -1,52 +1,12 @@
 //! Every CUDA kernel against its CPU counterpart on random inputs (odd sizes, batch 1), forward
-//! and gradients. Needs a GPU: without one each test prints `skipped: no CUDA device` and returns.
+//! and gradients. Needs a GPU (or the emulated device of tools/cuda-emulator): without one each
+//! test prints `skipped: no CUDA device` and returns, or fails with `RUSTGRAD_REQUIRE_GPU=1`.
 #![cfg(feature = "cuda")]
 
-use tensor::{AdamStep, AdamUpdate, Device, Indices, Rng, SgdStep, Tensor};
+use tensor::{AdamStep, AdamUpdate, Device, Indices, SgdStep, Tensor};
 
-/// The GPU, or `None` after printing why the test is skipped.
-fn gpu() -> Option<Device> {
-    match Tensor::zeros([1]).to(Device::Cuda(0)) {
-        Ok(_) => Some(Device::Cuda(0)),
-        Err(why) => {
-            println!("skipped: no CUDA device ({why})");
-            None
-        }
-    }
-}
-
-fn random(shape: &[usize], seed: u64) -> Tensor {
-    Tensor::rand_uniform(shape, -1.0, 1.0, &mut Rng::new(seed))
-}
-
-#[track_caller]
-fn assert_close(gpu: &Tensor, cpu: &Tensor, tolerance: f32, what: &str) {
-    assert_eq!(
-        gpu.device(),
-        Device::Cuda(0),
-        "{what}: result should stay on the GPU"
-    );
-    assert_eq!(gpu.shape(), cpu.shape(), "{what}: shape");
-    for (i, (g, c)) in gpu.to_vec().iter().zip(cpu.to_vec()).enumerate() {
-        assert!(
-            (g - c).abs() <= tolerance * (1.0 + c.abs()),
-            "{what}[{i}]: cuda {g} vs cpu {c}"
-        );
-    }
-}
-
-/// Runs `f` on CPU copies and on GPU copies of `inputs` and compares.
-#[track_caller]
-fn same_on_both(
-    device: Device,
-    inputs: &[Tensor],
-    tolerance: f32,
-    what: &str,
-    f: impl Fn(&[Tensor]) -> Tensor,
-) {
-    let on_gpu: Vec<Tensor> = inputs.iter().map(|t| t.to(device).unwrap()).collect();
-    assert_close(&f(&on_gpu), &f(inputs), tolerance, what);
-}
+mod cuda_common;
+use cuda_common::{assert_close, gpu, random, same_on_both};
 
 #[test]
 fn elementwise_ops() {

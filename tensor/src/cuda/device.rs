@@ -1,22 +1,30 @@
-//! One GPU: its context, the one stream every kernel runs on, cuBLAS, and the compiled kernels.
+//! One GPU: its context, the one stream every kernel runs on, where its memory comes from,
+//! cuBLAS, and the compiled kernels.
 //!
 //! A device is opened on first use and kept for the process. Opening checks, in order, that the
-//! driver library exists (cudarc would panic otherwise), that the GPU exists, and that NVRTC and
-//! cuBLAS can be loaded; each failure is an [`Error`](crate::Error) that says what to do.
+//! driver library exists (cudarc would panic otherwise), that the GPU exists, that NVRTC and
+//! cuBLAS can be loaded, and that the kernels compile and load; each failure is an
+//! [`Error`](crate::Error) that says what to do. On success it prints one line — card,
+//! architecture, driver and NVRTC versions, kernel format, memory source — the first thing to
+//! look at when a GPU run misbehaves.
 
-use super::kernels;
+use super::blas::Blas;
+use super::kernels::{self, Target};
+use super::memory::MemorySource;
 use crate::{Error, Result};
-use cudarc::cublas::CudaBlas;
-use cudarc::driver::{CudaContext, CudaFunction, CudaStream, LaunchConfig};
+use cudarc::driver::{sys, CudaContext, CudaFunction, CudaStream, DriverError};
+use cudarc::nvrtc::Ptx;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub struct CudaDevice {
     pub ordinal: usize,
-    pub stream: Arc<CudaStream>,
-    pub blas: CudaBlas,
-    functions: HashMap<&'static str, CudaFunction>,
+    context: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    pub(super) memory: MemorySource,
+    pub(super) blas: Blas,
+    functions: HashMap<String, CudaFunction>,
+    description: String,
 }
 
 impl std::fmt::Debug for CudaDevice {
@@ -36,8 +44,26 @@ pub fn device(ordinal: usize) -> Result<Arc<CudaDevice>> {
         return Ok(Arc::clone(device));
     }
     let device = Arc::new(open(ordinal)?);
+    eprintln!("{}", device.description);
     devices.insert(ordinal, Arc::clone(&device));
     Ok(device)
+}
+
+/// The GPU a test runs on: `Some(Device::Cuda(0))` when it opens. Otherwise the test prints
+/// `skipped: no CUDA device (why)` and gets `None`, so CI logs show what did not run — unless
+/// `RUSTGRAD_REQUIRE_GPU=1` (set by `scripts/gpu-check.sh` and the emulated-device run): then a
+/// device that cannot be opened fails the test.
+pub fn gpu_for_tests() -> Option<crate::Device> {
+    match device(0) {
+        Ok(_) => Some(crate::Device::Cuda(0)),
+        Err(why) if std::env::var("RUSTGRAD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+            panic!("RUSTGRAD_REQUIRE_GPU=1 but the GPU cannot be opened: {why}")
+        }
+        Err(why) => {
+            println!("skipped: no CUDA device ({why})");
+            None
+        }
+    }
 }
 
 fn unavailable(why: impl std::fmt::Display) -> Error {
@@ -45,21 +71,48 @@ fn unavailable(why: impl std::fmt::Display) -> Error {
 }
 
 fn open(ordinal: usize) -> Result<CudaDevice> {
-    // Safety: these only try to dlopen the libraries.
-    if !unsafe { cudarc::driver::sys::is_culib_present() } {
-        return Err(unavailable(
-            "no NVIDIA driver found (libcuda.so); install the driver, or use --device cpu",
-        ));
-    }
+    check_libraries_present()?;
     let count = CudaContext::device_count().map_err(|e| {
         unavailable(format!(
-            "the CUDA driver reports no usable GPU ({e}); use --device cpu"
+            "the CUDA driver reports no usable GPU ({}); use --device cpu",
+            super::error::describe(&e)
         ))
     })?;
     if ordinal >= count.max(0) as usize {
         return Err(unavailable(format!(
             "cuda:{ordinal} does not exist ({count} GPU(s) found); use --device cpu"
         )));
+    }
+    let context = CudaContext::new(ordinal)
+        .map_err(|e| unavailable(format!("cuda:{ordinal}: {}", super::error::describe(&e))))?;
+    let (major, minor) = context
+        .compute_capability()
+        .map_err(|e| unavailable(super::error::describe(&e)))?;
+    let target = Target::for_device(major as u32, minor as u32)
+        .map_err(|e| unavailable(format!("NVRTC: {e}")))?;
+    let functions = load_kernels(&context, target)?;
+    let stream = context.default_stream();
+    let memory = MemorySource::choose(context.cu_device(), stream.cu_stream(), ordinal);
+    let blas = Blas::new(stream.cu_stream()).map_err(|e| unavailable(format!("cuBLAS: {e}")))?;
+    let description = describe(ordinal, &context, target, memory);
+    Ok(CudaDevice {
+        ordinal,
+        context,
+        stream,
+        memory,
+        blas,
+        functions,
+        description,
+    })
+}
+
+/// The driver, NVRTC and cuBLAS libraries can be loaded (cudarc panics on a missing one).
+fn check_libraries_present() -> Result<()> {
+    // Safety: these only try to dlopen the libraries.
+    if !unsafe { cudarc::driver::sys::is_culib_present() } {
+        return Err(unavailable(
+            "no NVIDIA driver found (libcuda.so); install the driver, or use --device cpu",
+        ));
     }
     for (present, library) in [
         (
@@ -77,81 +130,100 @@ fn open(ordinal: usize) -> Result<CudaDevice> {
             )));
         }
     }
-    let context =
-        CudaContext::new(ordinal).map_err(|e| unavailable(format!("cuda:{ordinal}: {e}")))?;
-    let (major, minor) = context.compute_capability().map_err(unavailable)?;
-    let arch = format!("sm_{major}{minor}");
-    let ptx = kernels::compile(&arch)
-        .map_err(|e| unavailable(format!("compiling the kernels for {arch} failed: {e}")))?;
-    let module = context.load_module(ptx).map_err(unavailable)?;
-    let mut functions = HashMap::new();
-    for name in kernels::KERNEL_NAMES {
-        functions.insert(name, module.load_function(name).map_err(unavailable)?);
-    }
-    let stream = context.default_stream();
-    keep_freed_memory_in_pool(&context);
-    let blas =
-        CudaBlas::new(Arc::clone(&stream)).map_err(|e| unavailable(format!("cuBLAS: {e}")))?;
-    Ok(CudaDevice {
-        ordinal,
-        stream,
-        blas,
-        functions,
-    })
+    Ok(())
 }
 
-/// Freed device memory stays in the stream-ordered pool instead of going back to the driver, so
-/// a training step allocates without calling the driver once the first step has run.
-fn keep_freed_memory_in_pool(context: &CudaContext) {
-    use cudarc::driver::sys;
-    let mut pool = std::ptr::null_mut();
-    // Safety: plain driver calls on a valid device; failure only means the default applies.
-    unsafe {
-        if sys::cuDeviceGetDefaultMemPool(&mut pool, context.cu_device())
-            == sys::CUresult::CUDA_SUCCESS
-        {
-            let mut threshold = u64::MAX;
-            let attribute = sys::CUmemPool_attribute::CU_MEMPOOL_ATTR_RELEASE_THRESHOLD;
-            sys::cuMemPoolSetAttribute(pool, attribute, &mut threshold as *mut u64 as *mut _);
-        }
-    }
+/// Compiles the kernels for `target`, loads them, and looks up every kernel of the program.
+fn load_kernels(
+    context: &Arc<CudaContext>,
+    target: Target,
+) -> Result<HashMap<String, CudaFunction>> {
+    let image = kernels::compile(target)
+        .map_err(|e| unavailable(format!("compiling the kernels ({target}) failed: {e}")))?;
+    let image = match target {
+        Target::Cubin(_) => Ptx::from_binary(image),
+        Target::Ptx(_) => Ptx::from_src(String::from_utf8_lossy(&image).into_owned()),
+    };
+    let module = context.load_module(image).map_err(|e| {
+        unavailable(format!(
+            "the driver refused the kernels ({target}): {}",
+            super::error::describe(&e)
+        ))
+    })?;
+    kernels::kernel_names()
+        .into_iter()
+        .map(|name| match module.load_function(&name) {
+            Ok(function) => Ok((name, function)),
+            Err(e) => Err(unavailable(format!(
+                "kernel `{name}` is missing from the loaded module: {}",
+                super::error::describe(&e)
+            ))),
+        })
+        .collect()
+}
+
+/// `cuda:0: NVIDIA H200 (sm_90), driver 13.0, NVRTC 13.0, kernels as sm_90 cubin, memory from
+/// the stream-ordered pool`.
+fn describe(ordinal: usize, context: &CudaContext, target: Target, memory: MemorySource) -> String {
+    let name = context.name().unwrap_or_else(|_| "unknown GPU".into());
+    let (major, minor) = context.compute_capability().unwrap_or((0, 0));
+    let mut driver = 0;
+    // Safety: the driver writes one integer (e.g. 13000 for 13.0).
+    let driver = match unsafe { sys::cuDriverGetVersion(&mut driver) }.result() {
+        Ok(()) => format!("{}.{}", driver / 1000, driver % 1000 / 10),
+        Err(_) => "unknown".into(),
+    };
+    let nvrtc = kernels::nvrtc_version()
+        .map(|(major, minor)| format!("{major}.{minor}"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!(
+        "cuda:{ordinal}: {name} (sm_{major}{minor}), driver {driver}, NVRTC {nvrtc}, kernels as {target}, {memory}"
+    )
 }
 
 impl CudaDevice {
-    pub fn function(&self, name: &str) -> &CudaFunction {
+    /// The line printed when the device opened: card, versions, kernel format, memory source.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Bytes of memory the GPU has.
+    pub fn total_memory(&self) -> usize {
+        // Safety: a query of a valid device.
+        unsafe { cudarc::driver::result::device::total_mem(self.context.cu_device()) }
+            .unwrap_or_else(|e| super::error::driver_failed("reading the memory size", e))
+    }
+
+    /// The stream every kernel, copy and GEMM of this device is queued on.
+    pub fn stream(&self) -> sys::CUstream {
+        self.stream.cu_stream()
+    }
+
+    /// Makes the device's context current on the calling thread (driver calls act on it).
+    pub fn bind(&self) {
+        self.context
+            .bind_to_thread()
+            .unwrap_or_else(|e| super::error::driver_failed("making the context current", e));
+    }
+
+    /// The compiled kernel `name` (every kernel was looked up when the device opened).
+    pub fn function(&self, name: &str) -> sys::CUfunction {
         self.functions
             .get(name)
-            .unwrap_or_else(|| panic!("kernel {name} is not in the compiled module"))
+            .unwrap_or_else(|| panic!("kernel `{name}` is not in kernels/*.cu"))
+            .cu_function()
     }
 
-    /// A grid-stride launch shape covering `n` elements.
-    pub fn grid(n: usize) -> LaunchConfig {
-        const THREADS: usize = 256;
-        let blocks = n.div_ceil(THREADS).clamp(1, 65_535 * 8);
-        LaunchConfig {
-            grid_dim: (blocks as u32, 1, 1),
-            block_dim: (THREADS as u32, 1, 1),
-            shared_mem_bytes: 0,
-        }
+    /// Waits until everything queued on the device has run; an error a kernel caused surfaces
+    /// here.
+    pub fn synchronize(&self) -> std::result::Result<(), DriverError> {
+        self.bind();
+        self.stream.synchronize()
     }
-}
 
-/// Tensor-core TF32 math for convolution GEMMs (on by default) and for matmul/Linear GEMMs (off
-/// by default) — PyTorch's defaults (`torch.backends.cudnn.allow_tf32 = True`,
-/// `torch.backends.cuda.matmul.allow_tf32 = False`).
-static CONV_TF32: AtomicBool = AtomicBool::new(true);
-static MATMUL_TF32: AtomicBool = AtomicBool::new(false);
-
-/// One switch for both: `--tf32 on|off` in the examples.
-pub fn set_tf32(enabled: bool) {
-    CONV_TF32.store(enabled, Ordering::Relaxed);
-    MATMUL_TF32.store(enabled, Ordering::Relaxed);
-}
-
-pub fn conv_tf32() -> bool {
-    CONV_TF32.load(Ordering::Relaxed)
-}
-
-pub fn matmul_tf32() -> bool {
-    MATMUL_TF32.load(Ordering::Relaxed)
+    /// [`synchronize`](Self::synchronize), ending the operation named `what` on an error.
+    pub fn synchronize_or_panic(&self, what: &str) {
+        self.synchronize()
+            .unwrap_or_else(|e| super::error::driver_failed(what, e));
+    }
 }

@@ -75,5 +75,14 @@ fn check_logits_and_labels(logits: &Tensor, labels: &Indices) -> (usize, usize) 
         logits.device(),
         labels.device()
     );
-    (logits.dims()[0], logits.dims()[1])
+    let classes = logits.dims()[1];
+    // Labels made on a device (rare) are not checked here: the CPU kernel checks each one, the
+    // CUDA kernel gives an out-of-range label's row a NaN loss.
+    if let Some(largest) = labels.largest_known() {
+        assert!(
+            (largest as usize) < classes,
+            "cross_entropy: label {largest} is out of range for {classes} classes"
+        );
+    }
+    (logits.dims()[0], classes)
 }

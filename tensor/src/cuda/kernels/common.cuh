@@ -1,5 +1,6 @@
-// Shared by every kernel file: index types and the grid-stride loop.
-// NVRTC compiles all .cu files of this folder as one program (see ../kernels.rs).
+// Shared by every kernel file: index types, the grid-stride loop, the structs and enums that the
+// Rust launch code passes by value. NVRTC compiles all files of this folder as one program, this
+// one first (see ../kernels.rs).
 
 typedef unsigned int u32;
 typedef unsigned long long u64;
@@ -9,7 +10,15 @@ typedef unsigned long long u64;
 #define FOR_EACH_INDEX(i, n) \
     for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < (u64)(n); i += (u64)blockDim.x * gridDim.x)
 
-// Up to 6 axes, for broadcasting and permutes (passed by value).
+// NVRTC has no <math.h> macros.
+#ifndef INFINITY
+#define INFINITY __int_as_float(0x7f800000)
+#endif
+#ifndef NAN
+#define NAN __int_as_float(0x7fffffff)
+#endif
+
+// Up to 6 axes, for broadcasting and permutes (layout of `Strides6` in ../layout.rs).
 #define MAX_RANK 6
 struct Strides6 {
     u32 rank;
@@ -18,11 +27,14 @@ struct Strides6 {
     u32 b[MAX_RANK];      // second input's stride per output axis
 };
 
-// NVRTC has no <math.h> macros.
-#ifndef INFINITY
-#define INFINITY __int_as_float(0x7f800000)
-#endif
-
-// Convolution and pooling sizes, passed by value (same layout as the Rust structs in ../mod.rs).
+// Convolution and pooling sizes (layouts of `ConvGeom` in ../conv.rs and `PoolGeom` in ../pool.rs).
 struct ConvGeom { u32 C, H, W, kh, kw, stride, padding, OH, OW; };
 struct PoolGeom { u32 planes, H, W, kernel, stride, padding, OH, OW; };
+
+// Which operation a kernel performs. Each enum mirrors a `#[repr(u32)]` Rust enum of the same
+// name and values (a test compares them).
+enum class UnaryCode : u32 { Neg = 0, Exp = 1, Log = 2, Sqrt = 3, Relu = 4, Step = 5, Powf = 6, AddScalar = 7, MulScalar = 8 };
+enum class BinaryCode : u32 { Add = 0, Sub = 1, Mul = 2, Div = 3 };
+enum class ReduceCode : u32 { Sum = 0, Max = 1 };
+enum class SoftmaxKind : u32 { Softmax = 0, LogSoftmax = 1 };
+enum class ColumnLayout : u32 { ImageMajor = 0, ChannelMajor = 1 };

@@ -1,9 +1,10 @@
 // im2col and col2im for convolution by GEMM (see tensor/src/cpu/conv.rs for the idea).
+// Launched from ../conv.rs.
 
 // Column matrix for `images` images starting at `first`, laid out for the GEMMs:
-// image-major  col[n][r][p]  when channel_major == 0 (forward and input gradient, one GEMM per image)
-// channel-major col[r][n][p] when channel_major == 1 (weight gradient, one GEMM over all pixels)
-extern "C" __global__ void im2col(float *col, const float *x, u32 images, ConvGeom g, u32 channel_major) {
+// ImageMajor    col[n][r][p] (forward and input gradient: one GEMM per image)
+// ChannelMajor  col[r][n][p] (weight gradient: one GEMM over every image and pixel)
+extern "C" __global__ void im2col(float *col, const float *x, u32 images, ConvGeom g, ColumnLayout layout) {
     u32 C = g.C, H = g.H, W = g.W, kh = g.kh, kw = g.kw, stride = g.stride, padding = g.padding, OH = g.OH, OW = g.OW;
     u64 patch = (u64)C * kh * kw, pixels = (u64)OH * OW;
     FOR_EACH_INDEX(j, images * patch * pixels) {
@@ -13,7 +14,7 @@ extern "C" __global__ void im2col(float *col, const float *x, u32 images, ConvGe
         long long ix = (long long)((p % OW) * stride + k) - padding;
         float v = 0.0f;
         if (iy >= 0 && ix >= 0 && iy < H && ix < W) v = x[((n * C + c) * H + iy) * W + ix];
-        u64 at = channel_major ? (r * images + n) * pixels + p : j;
+        u64 at = layout == ColumnLayout::ChannelMajor ? (r * images + n) * pixels + p : j;
         col[at] = v;
     }
 }

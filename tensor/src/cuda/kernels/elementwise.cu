@@ -1,41 +1,42 @@
 // Elementwise kernels: unary functions, broadcasting binary operations, dropout masks.
-// Op codes match tensor/src/cuda/mod.rs (UnaryCode, BinaryCode).
+// Launched from ../elementwise.rs.
 
-extern "C" __global__ void unary(float *out, const float *x, u64 n, u32 op, float param) {
-    FOR_EACH_INDEX(i, n) {
-        float v = x[i];
-        float r;
-        switch (op) {
-            case 0: r = -v; break;                        // neg
-            case 1: r = expf(v); break;                   // exp
-            case 2: r = logf(v); break;                   // log
-            case 3: r = sqrtf(v); break;                  // sqrt
-            case 4: r = v > 0.0f ? v : 0.0f; break;       // relu
-            case 5: r = v > 0.0f ? 1.0f : 0.0f; break;    // step
-            case 6: r = powf(v, param); break;            // powf
-            case 7: r = v + param; break;                 // add scalar
-            default: r = v * param; break;                // mul scalar
-        }
-        out[i] = r;
+__device__ float unary_op(UnaryCode op, float v, float param) {
+    switch (op) {
+        case UnaryCode::Neg: return -v;
+        case UnaryCode::Exp: return expf(v);
+        case UnaryCode::Log: return logf(v);
+        case UnaryCode::Sqrt: return sqrtf(v);
+        case UnaryCode::Relu: return v > 0.0f ? v : 0.0f;
+        case UnaryCode::Step: return v > 0.0f ? 1.0f : 0.0f;
+        case UnaryCode::Powf: return powf(v, param);
+        case UnaryCode::AddScalar: return v + param;
+        case UnaryCode::MulScalar: return v * param;
     }
+    return NAN;   // not reached: the Rust enum has no other values
 }
 
-__device__ float binary_op(u32 op, float a, float b) {
+extern "C" __global__ void unary(float *out, const float *x, u64 n, UnaryCode op, float param) {
+    FOR_EACH_INDEX(i, n) { out[i] = unary_op(op, x[i], param); }
+}
+
+__device__ float binary_op(BinaryCode op, float a, float b) {
     switch (op) {
-        case 0: return a + b;
-        case 1: return a - b;
-        case 2: return a * b;
-        default: return a / b;
+        case BinaryCode::Add: return a + b;
+        case BinaryCode::Sub: return a - b;
+        case BinaryCode::Mul: return a * b;
+        case BinaryCode::Div: return a / b;
     }
+    return NAN;   // not reached
 }
 
 // Same shapes: no index arithmetic.
-extern "C" __global__ void binary_same(float *out, const float *a, const float *b, u64 n, u32 op) {
+extern "C" __global__ void binary_same(float *out, const float *a, const float *b, u64 n, BinaryCode op) {
     FOR_EACH_INDEX(i, n) { out[i] = binary_op(op, a[i], b[i]); }
 }
 
 // Broadcast: decompose the output index into coordinates, weight them by each input's strides.
-extern "C" __global__ void binary_broadcast(float *out, const float *a, const float *b, u64 n, u32 op, Strides6 s) {
+extern "C" __global__ void binary_broadcast(float *out, const float *a, const float *b, u64 n, BinaryCode op, Strides6 s) {
     FOR_EACH_INDEX(i, n) {
         u64 rest = i, a_at = 0, b_at = 0;
         for (int axis = (int)s.rank - 1; axis >= 0; --axis) {

@@ -1,4 +1,5 @@
 // Permuting axes: output element i reads input at Σ coordinate · input stride of that axis.
+// Launched from ../layout.rs.
 extern "C" __global__ void permute(float *out, const float *x, u64 n, Strides6 s) {
     FOR_EACH_INDEX(i, n) {
         u64 rest = i, at = 0;

@@ -1,6 +1,7 @@
 // Optimizer steps, in place, one thread per parameter value (formulas as in tensor/src/cpu/optim.rs).
+// Launched from ../optim.rs.
 
-// One parameter tensor of a fused Adam step (layout of `AdamTensor` in tensor/src/cuda/mod.rs).
+// One parameter tensor of a fused Adam step (layout of `AdamTensor` in ../optim.rs).
 struct AdamTensor {
     float *p;
     const float *g;

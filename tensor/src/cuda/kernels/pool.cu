@@ -1,4 +1,5 @@
 // Max-pooling over [planes, H, W]; indices are positions within the plane, as in PyTorch.
+// Launched from ../pool.rs.
 extern "C" __global__ void max_pool2d(float *out, u32 *indices, const float *x, PoolGeom g) {
     u32 planes = g.planes, H = g.H, W = g.W, kernel = g.kernel, stride = g.stride, padding = g.padding, OH = g.OH, OW = g.OW;
     FOR_EACH_INDEX(j, (u64)planes * OH * OW) {

@@ -1,4 +1,4 @@
-// Bilinear resize with align_corners = False, as tensor/src/cpu/resize.rs.
+// Bilinear resize with align_corners = False, as tensor/src/cpu/resize.rs. Launched from ../resize.rs.
 
 __device__ void source_taps(u32 o, u32 in_size, u32 out_size, u32 *first, u32 *second, float *weight) {
     float scale = (float)in_size / (float)out_size;

@@ -1,0 +1,69 @@
+//! Moving values around on the GPU (kernels/layout.cu): permuting axes. The CPU version is in
+//! `cpu/layout.rs`.
+
+use super::device::CudaDevice;
+use super::error::to_u32;
+use super::launch::{KernelArg, Launch};
+use super::memory::Span;
+use super::CudaStorage;
+use crate::Shape;
+
+/// Up to six axes of sizes and two sets of strides, passed to a kernel by value
+/// (`struct Strides6` of kernels/common.cuh).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Strides6 {
+    rank: u32,
+    dims: [u32; 6],
+    a: [u32; 6],
+    b: [u32; 6],
+}
+
+// Safety: `#[repr(C)]` with the fields of the C struct, in its order.
+unsafe impl KernelArg for Strides6 {}
+
+impl Strides6 {
+    /// Output sizes `dims`, and per output axis the strides `a` and `b` (missing = 0) of two
+    /// inputs.
+    #[track_caller]
+    pub fn new(dims: &[usize], a: &[usize], b: &[usize]) -> Self {
+        assert!(
+            dims.len() <= 6,
+            "the CUDA backend handles at most 6 axes, got {}",
+            dims.len()
+        );
+        let mut s = Strides6 {
+            rank: dims.len() as u32,
+            ..Default::default()
+        };
+        for axis in 0..dims.len() {
+            s.dims[axis] = to_u32(dims[axis], "axis size");
+            s.a[axis] = to_u32(a[axis], "stride");
+            s.b[axis] = to_u32(b.get(axis).copied().unwrap_or(0), "stride");
+        }
+        s
+    }
+}
+
+/// A contiguous copy of `x` (of `shape`) with output axis `i` = input axis `axes[i]`.
+pub fn permute(x: &CudaStorage, shape: &Shape, axes: &[usize]) -> CudaStorage {
+    let in_strides = shape.strides();
+    let dims: Vec<usize> = axes.iter().map(|&a| shape.dims()[a]).collect();
+    let strides: Vec<usize> = axes.iter().map(|&a| in_strides[a]).collect();
+    let out = CudaStorage::uninit(x.device(), x.len());
+    let s = Strides6::new(&dims, &strides, &[]);
+    launch_permute(x.device(), out.all(), x.all(), &s);
+    out
+}
+
+/// `permute(float *out, const float *x, u64 n, Strides6 s)`: `out` gets `out.len()` values of
+/// `x` read at the strides of `s`.
+pub fn launch_permute(device: &CudaDevice, out: Span<'_, f32>, x: Span<'_, f32>, s: &Strides6) {
+    let n = out.len() as u64;
+    Launch::grid_stride(device, "permute", out.len())
+        .arg(&out)
+        .arg(&x)
+        .arg(&n)
+        .arg(s)
+        .run();
+}
