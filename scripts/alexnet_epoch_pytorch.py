@@ -74,11 +74,15 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1))
     parser.add_argument("--resize", type=int, default=224)
+    parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
+    parser.add_argument("--limit-test", type=int, help="test on the first N test images only")
     args = parser.parse_args()
     device = torch.device("cuda")
     torch.manual_seed(0)
     train_x, train_y = load(args.data_dir, "train")
     test_x, test_y = load(args.data_dir, "t10k")
+    train_x, train_y = train_x[:args.limit_train], train_y[:args.limit_train]
+    test_x, test_y = test_x[:args.limit_test], test_y[:args.limit_test]
     if args.mode == "compute":
         train_x, train_y, test_x, test_y = (t.to(device) for t in (train_x, train_y, test_x, test_y))
 
