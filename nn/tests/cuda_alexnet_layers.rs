@@ -109,6 +109,6 @@ fn a_whole_alexnet_training_step() {
     assert_close(&gpu_logits, &cpu_logits, 1e-4, "logits");
     assert_eq!(gpu_grads.len(), 16, "AlexNet has 16 parameter tensors");
     for ((name, g), (_, c)) in gpu_grads.iter().zip(&cpu_grads) {
-        assert_close(g, c, 1e-3, &format!("gradient of {name}"));
+        assert_close(g, c, 1e-4, &format!("gradient of {name}"));
     }
 }

@@ -1,7 +1,7 @@
 //! CPU against CUDA on the paths small inputs never take: convolutions split into several
 //! chunks, grid-stride loops that wrap around, one Adam launch over more tensors than a grid has
-//! rows, reductions whose rows span many blocks (and more rows than a grid has), 6-D broadcasts
-//! and permutes. Needs a GPU or the emulated device (see cuda_vs_cpu.rs).
+//! rows, reductions whose rows span many blocks, 6-D broadcasts and permutes. Needs a GPU or the
+//! emulated device (see cuda_vs_cpu.rs).
 #![cfg(feature = "cuda")]
 
 use tensor::{AdamStep, AdamUpdate, Device, Rng, Tensor};
@@ -108,24 +108,31 @@ fn one_adam_launch_over_more_tensors_than_grid_rows() {
 }
 
 #[test]
-fn reductions_across_many_blocks_and_rows() {
+fn reductions_across_many_blocks() {
     let Some(device) = gpu() else { return };
-    // One row of 3 million: 732 blocks, then a second launch over their results.
+    // One row of 3 million: 732 blocks fold a part each (with shared memory and barriers), then
+    // a second launch combines their results.
+    // The CPU adds one value after another in f32, the GPU in a tree: for n values of ±1 their
+    // rounding differs by about √n · |sum| · 2⁻²⁴, hence the tolerance of the sums.
     let long = random(&[3_000_001], 6);
-    same_on_both(device, &[long.clone()], 1e-4, "sum of 3M", |v| v[0].sum());
+    same_on_both(device, &[long.clone()], 5e-4, "sum of 3M", |v| v[0].sum());
     same_on_both(device, &[long.clone()], 0.0, "max of 3M", |v| v[0].max());
-    // More rows than a grid has (65 535): blocks take several rows each.
-    let rows = random(&[70_000, 37], 7);
-    same_on_both(device, &[rows.clone()], 1e-5, "row sums", |v| {
+    // Rows long enough for several parts each, and rows of one part.
+    let wide = random(&[3, 200_003], 7);
+    same_on_both(device, &[wide], 5e-4, "long row sums", |v| {
+        v[0].sum_axis(1, true)
+    });
+    let rows = random(&[100, 5_000], 8);
+    same_on_both(device, &[rows.clone()], 5e-4, "row sums", |v| {
         v[0].sum_axis(1, false)
     });
     same_on_both(device, &[rows], 0.0, "row maxima", |v| {
         v[0].max_axis(1, false)
     });
-    // Rows long enough for several parts each.
-    let wide = random(&[3, 200_003], 8);
-    same_on_both(device, &[wide], 1e-5, "long row sums", |v| {
-        v[0].sum_axis(1, true)
+    // Short rows: one thread per row.
+    let short = random(&[7_000, 37], 9);
+    same_on_both(device, &[short], 1e-5, "short row sums", |v| {
+        v[0].sum_axis(1, false)
     });
     // A NaN anywhere makes the maximum NaN, as on the CPU.
     let mut values = long.to_vec();

@@ -203,8 +203,11 @@ pub fn conv2d_weight_grad(dy: &CudaStorage, x: &CudaStorage, g: &Conv2dGeometry)
         );
         // dy [n, Cout, OHW] → [Cout, n·OHW], so one GEMM sums over every image and pixel.
         let (cout, pixels) = (g.out_channels, g.out_pixels());
-        let by_channel =
-            Strides6::new(&[cout, images.len(), pixels], &[pixels, cout * pixels], &[]);
+        let by_channel = Strides6::new(
+            &[cout, images.len(), pixels],
+            &[pixels, cout * pixels, 1],
+            &[],
+        );
         let dy_chunk = dy.range(of_images(&images, per.output));
         let dy_by_channel = dy_by_channel.range(0..images.len() * per.output);
         launch_permute(device, dy_by_channel, dy_chunk, &by_channel);

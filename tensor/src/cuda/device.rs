@@ -201,9 +201,13 @@ impl CudaDevice {
 
     /// Makes the device's context current on the calling thread (driver calls act on it).
     pub fn bind(&self) {
-        self.context
-            .bind_to_thread()
+        self.try_bind()
             .unwrap_or_else(|e| super::error::driver_failed("making the context current", e));
+    }
+
+    /// [`bind`](Self::bind) for callers that cannot panic (drops).
+    pub fn try_bind(&self) -> std::result::Result<(), DriverError> {
+        self.context.bind_to_thread()
     }
 
     /// The compiled kernel `name` (every kernel was looked up when the device opened).

@@ -32,6 +32,13 @@ impl Strides6 {
             "the CUDA backend handles at most 6 axes, got {}",
             dims.len()
         );
+        assert!(
+            a.len() == dims.len() && b.len() <= dims.len(),
+            "Strides6: {} sizes but {} and {} strides",
+            dims.len(),
+            a.len(),
+            b.len()
+        );
         let mut s = Strides6 {
             rank: dims.len() as u32,
             ..Default::default()

@@ -148,21 +148,19 @@ impl<T: Copy> DeviceBuffer<T> {
     }
 
     /// The values, copied to host memory (waits for the kernels that write them).
-    pub fn to_vec(&self) -> Vec<T> {
-        let mut values = Vec::with_capacity(self.len);
+    pub fn to_vec(&self) -> Vec<T>
+    where
+        T: Default,
+    {
+        let mut values = vec![T::default(); self.len];
         if self.len == 0 {
             return values;
         }
         self.device.bind();
-        // Safety: the spare capacity holds `len` values, all written by the copy before
-        // `set_len`; the stream is synchronised before the host reads them.
-        unsafe {
-            let spare = std::slice::from_raw_parts_mut(values.as_mut_ptr(), self.len);
-            result::memcpy_dtoh_async(spare, self.address, self.device.stream())
-                .unwrap_or_else(|e| driver_failed("download from the GPU", e));
-            self.device.synchronize_or_panic("download from the GPU");
-            values.set_len(self.len);
-        }
+        // Safety: `values` holds `len` values; the stream is synchronised before they are read.
+        unsafe { result::memcpy_dtoh_async(&mut values, self.address, self.device.stream()) }
+            .unwrap_or_else(|e| driver_failed("download from the GPU", e));
+        self.device.synchronize_or_panic("download from the GPU");
         values
     }
 
@@ -219,10 +217,11 @@ impl<T> Drop for DeviceBuffer<T> {
         if self.address == 0 {
             return;
         }
-        self.device.bind();
         // A failed free means the context has already failed; that error is sticky and the next
         // call that can report it will (a panic here could abort an unwinding thread).
-        let _ = self.device.memory.free(self.address, self.device.stream());
+        if self.device.try_bind().is_ok() {
+            let _ = self.device.memory.free(self.address, self.device.stream());
+        }
     }
 }
 
@@ -237,13 +236,13 @@ impl<T> std::fmt::Debug for DeviceBuffer<T> {
     }
 }
 
-impl<T: Copy + PartialEq> PartialEq for DeviceBuffer<T> {
+impl<T: Copy + Default + PartialEq> PartialEq for DeviceBuffer<T> {
     fn eq(&self, other: &Self) -> bool {
         self.to_vec() == other.to_vec()
     }
 }
 
-impl<T: Copy + Eq> Eq for DeviceBuffer<T> {}
+impl<T: Copy + Default + Eq> Eq for DeviceBuffer<T> {}
 
 /// A range of a [`DeviceBuffer`], as a kernel or cuBLAS argument: the address of its first value
 /// (the borrow keeps the buffer alive while the span exists).

@@ -1,12 +1,12 @@
 //! Reductions along one axis on the GPU (kernels/reduce.cu): sum, max, argmax, and the scatter
 //! that undoes argmax. The CPU versions are in `cpu/reduce.rs`.
 //!
-//! Two kernels share the work. Along a strided axis (`inner > 1`) there is one lane per output
-//! value, and one thread per lane reads neighbouring memory with its neighbours. Along the last
-//! axis (`inner == 1`: a row-sum, or the sum of a whole tensor, a single row) a lane is one
-//! contiguous row, possibly of millions of values, so a row gets whole blocks of threads that
-//! combine their results in shared memory (`reduce_rows`), and long rows are cut into parts whose
-//! results a second launch combines.
+//! Two kernels share the work. In general (`reduce_axis`) one thread folds one lane: along a
+//! strided axis neighbouring threads then read neighbouring memory. But a long contiguous lane
+//! (`inner == 1`: row sums of wide rows, or the sum of a whole tensor, which is one row of
+//! millions of values) would leave one thread doing all the work, so such a row gets whole
+//! blocks of threads that combine their results in shared memory (`reduce_rows`), and very long
+//! rows are cut into parts whose results a second launch combines.
 
 use super::device::CudaDevice;
 use super::error::to_u32;
@@ -50,11 +50,14 @@ const VALUES_PER_THREAD: usize = 16;
 /// Most parts a row is cut into: the second launch then reduces rows of at most this length.
 const MAX_PARTS: usize = 1024;
 
+/// Rows shorter than this are folded by one thread each: a block of 256 would mostly idle.
+const MIN_ROW_FOR_BLOCKS: usize = 4 * ROW_THREADS as usize;
+
 /// Reduces `x`, viewed as `[outer, len, inner]`, along the middle axis.
 pub fn reduce(x: &CudaStorage, op: ReduceOp, l: AxisLayout) -> CudaStorage {
     let out = CudaStorage::uninit(x.device(), l.outer * l.inner);
     let code = ReduceCode::of(op);
-    if l.inner == 1 {
+    if l.inner == 1 && l.len >= MIN_ROW_FOR_BLOCKS {
         reduce_rows(x.device(), out.all(), x.all(), l.outer, l.len, code);
     } else {
         let (outer, len, inner) = lane_sizes(l);
@@ -89,8 +92,8 @@ fn reduce_rows(
     launch_reduce_rows(device, out, partial.all(), rows, parts, 1, code);
 }
 
-/// `reduce_rows(float *out, const float *x, u32 rows, u64 len, u32 parts, ReduceCode op)`:
-/// block (part, row) writes `out[row · parts + part]`.
+/// `reduce_rows(float *out, const float *x, u64 rows, u64 len, u32 parts, ReduceCode op)`:
+/// block (row, part) writes `out[row · parts + part]`.
 fn launch_reduce_rows(
     device: &CudaDevice,
     out: Span<'_, f32>,
@@ -100,13 +103,13 @@ fn launch_reduce_rows(
     parts: usize,
     code: ReduceCode,
 ) {
-    let (rows32, len64, parts32) = (to_u32(rows, "rows"), len as u64, to_u32(parts, "parts"));
-    // Blocks beyond 65 535 rows take several rows each (the grid's y limit).
-    let grid = (parts32, rows32.min(65_535), 1);
+    let (rows64, len64, parts32) = (rows as u64, len as u64, to_u32(parts, "parts"));
+    // Beyond 2³¹ − 1 rows (the grid's x limit) blocks take several rows each.
+    let grid = (rows.min(i32::MAX as usize) as u32, parts32, 1);
     Launch::with_shape(device, "reduce_rows", grid, (ROW_THREADS, 1, 1))
         .arg(&out)
         .arg(&x)
-        .arg(&rows32)
+        .arg(&rows64)
         .arg(&len64)
         .arg(&parts32)
         .arg(&code)

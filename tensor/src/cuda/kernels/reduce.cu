@@ -20,21 +20,21 @@ extern "C" __global__ void reduce_axis(float *out, const float *x, u32 outer, u3
     }
 }
 
-// Contiguous rows (inner == 1), e.g. the sum of a whole tensor: many threads per row. Each row
-// is cut into `parts`; block (part, row) folds its part with all its threads, then the threads'
-// results meet in shared memory, halving the number of active threads each round.
+// Long contiguous rows (inner == 1), e.g. the sum of a whole tensor: many threads per row. Each
+// row is cut into `parts`; block (row, part) folds its part with all its threads, then the
+// threads' results meet in shared memory, halving the number of active threads each round.
 // out[row * parts + part] receives the block's result; with parts > 1 the caller reduces those
 // partial results with a second launch of this kernel.
 #define REDUCE_THREADS 256   // the block size the launch must use (a power of two)
 
-extern "C" __global__ void reduce_rows(float *out, const float *x, u32 rows, u64 len, u32 parts, ReduceCode op) {
+extern "C" __global__ void reduce_rows(float *out, const float *x, u64 rows, u64 len, u32 parts, ReduceCode op) {
     __shared__ float partial[REDUCE_THREADS];
-    const u32 t = threadIdx.x, part = blockIdx.x;
+    const u32 t = threadIdx.x, part = blockIdx.y;
     const u64 part_len = (len + parts - 1) / parts;
     const u64 begin = part * part_len, end = begin + part_len < len ? begin + part_len : len;
-    // gridDim.y may be smaller than rows (at most 65 535): blocks then take several rows. The
-    // loop condition is the same for every thread of a block, so all of them meet each barrier.
-    for (u64 row = blockIdx.y; row < rows; row += gridDim.y) {
+    // A grid has at most 2^31 - 1 blocks along x; beyond that blocks take several rows. The loop
+    // condition is the same for every thread of a block, so all of them meet each barrier.
+    for (u64 row = blockIdx.x; row < rows; row += gridDim.x) {
         const float *p = x + row * len;
         float acc = reduce_identity(op);
         for (u64 k = begin + t; k < end; k += REDUCE_THREADS) acc = reduce_combine(op, acc, p[k]);
