@@ -73,7 +73,7 @@ fn every_convolution_of_alexnet() {
         assert_close(
             &gdy.conv2d_weight_grad(&gx, &g),
             &dw,
-            1e-3,
+            1e-4,
             &format!("{what} weight grad"),
         );
     }
