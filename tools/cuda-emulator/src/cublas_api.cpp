@@ -1,0 +1,233 @@
+// The stand-in libcublas.so: handles, math mode, and SGEMM (plain and strided-batched), with
+// cuBLAS's argument checks, and with every operand checked against the driver's live
+// allocations (through emulator_bridge.h) — a GEMM reading past its buffers is a fault here.
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+#include <set>
+
+#include "emulator_bridge.h"
+#include "sgemm.h"
+
+typedef struct EmuBlasHandle *cublasHandle_t;
+
+enum cublasStatus_t : int {
+    CUBLAS_STATUS_SUCCESS = 0,
+    CUBLAS_STATUS_NOT_INITIALIZED = 1,
+    CUBLAS_STATUS_ALLOC_FAILED = 3,
+    CUBLAS_STATUS_INVALID_VALUE = 7,
+    CUBLAS_STATUS_ARCH_MISMATCH = 8,
+    CUBLAS_STATUS_MAPPING_ERROR = 11,
+    CUBLAS_STATUS_EXECUTION_FAILED = 13,
+    CUBLAS_STATUS_INTERNAL_ERROR = 14,
+    CUBLAS_STATUS_NOT_SUPPORTED = 15,
+    CUBLAS_STATUS_LICENSE_ERROR = 16,
+};
+
+constexpr int cublas_version = 130000;  // cuBLAS 13.0.0, as shipped with CUDA 13.0
+constexpr int tf32_tensor_op_math = 3;  // CUBLAS_TF32_TENSOR_OP_MATH
+constexpr int disallow_reduced_precision_flag = 16;
+
+struct EmuBlasHandle {
+    CUstream stream = nullptr;
+    int math_mode = 0;  // CUBLAS_DEFAULT_MATH
+};
+
+namespace {
+
+std::mutex handles_lock;
+std::set<cublasHandle_t> &live_handles() {
+    static auto *handles = new std::set<cublasHandle_t>;
+    return *handles;
+}
+
+bool is_live(cublasHandle_t handle) {
+    std::lock_guard<std::mutex> guard(handles_lock);
+    return live_handles().count(handle) != 0;
+}
+
+[[gnu::format(printf, 1, 2)]] void fail(const char *format, ...) {
+    char line[1024];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(line, sizeof line, format, args);
+    va_end(args);
+    fprintf(stderr, "EMU check failed: cuBLAS: %s\n", line);
+    fflush(stderr);
+}
+
+// cublasOperation_t: N, T and C (the same as T for real matrices).
+bool valid_operation(int op) { return op >= 0 && op <= 2; }
+
+// The arguments cuBLAS itself rejects with CUBLAS_STATUS_INVALID_VALUE.
+bool valid_gemm_arguments(int transa, int transb, int m, int n, int k, int lda, int ldb, int ldc, int batch) {
+    int a_rows = transa == 0 ? m : k, b_rows = transb == 0 ? k : n;
+    return valid_operation(transa) && valid_operation(transb) && m >= 0 && n >= 0 && k >= 0 && batch >= 0 &&
+           lda >= std::max(1, a_rows) && ldb >= std::max(1, b_rows) && ldc >= std::max(1, m);
+}
+
+// Bytes a column-major matrix spans: (cols - 1) · ld + rows elements.
+size_t matrix_bytes(int rows, int cols, int ld) {
+    if (rows == 0 || cols == 0) return 0;
+    return ((size_t)(cols - 1) * ld + rows) * sizeof(float);
+}
+
+bool operand_ok(const char *name, const float *p, int rows, int cols, int ld, long long batch) {
+    size_t bytes = matrix_bytes(rows, cols, ld);
+    if (bytes == 0 || emu_is_device_range((uint64_t)p, bytes)) return true;
+    fail("GEMM operand %s of batch %lld (%d×%d, leading dimension %d, %zu bytes from %p) is not inside one live "
+         "device allocation",
+         name, batch, rows, cols, ld, bytes, (const void *)p);
+    return false;
+}
+
+cublasStatus_t gemm(cublasHandle_t handle, int transa, int transb, int m, int n, int k, const float *alpha,
+                    const float *A, int lda, long long stride_a, const float *B, int ldb, long long stride_b,
+                    const float *beta, float *C, int ldc, long long stride_c, int batch) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!alpha || !beta || !valid_gemm_arguments(transa, transb, m, n, k, lda, ldb, ldc, batch)) {
+        fail("invalid SGEMM arguments: transa %d transb %d m %d n %d k %d lda %d ldb %d ldc %d batch %d", transa,
+             transb, m, n, k, lda, ldb, ldc, batch);
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    if (m == 0 || n == 0 || batch == 0) return CUBLAS_STATUS_SUCCESS;
+    int a_rows = transa == 0 ? m : k, a_cols = transa == 0 ? k : m;
+    int b_rows = transb == 0 ? k : n, b_cols = transb == 0 ? n : k;
+    bool reads_ab = k > 0 && *alpha != 0.0f;
+    emu_device_acquire();
+    cublasStatus_t status = CUBLAS_STATUS_SUCCESS;
+    if (emu_sticky_error() != CUDA_SUCCESS) status = CUBLAS_STATUS_EXECUTION_FAILED;
+    for (long long b = 0; b < batch && status == CUBLAS_STATUS_SUCCESS; ++b) {
+        const float *a = A + b * stride_a, *bm = B + b * stride_b;
+        float *c = C + b * stride_c;
+        if ((reads_ab && (!operand_ok("A", a, a_rows, a_cols, lda, b) || !operand_ok("B", bm, b_rows, b_cols, ldb, b))) ||
+            !operand_ok("C", c, m, n, ldc, b)) {
+            emu_raise_fault(CUDA_ERROR_ILLEGAL_ADDRESS);  // what the GEMM kernel would have done
+            status = CUBLAS_STATUS_EXECUTION_FAILED;
+            break;
+        }
+        emu::sgemm({m, n, k, *alpha, *beta, a, lda, transa != 0, bm, ldb, transb != 0, c, ldc,
+                    (handle->math_mode & ~disallow_reduced_precision_flag) == tf32_tensor_op_math});
+    }
+    emu_device_release();
+    if (status == CUBLAS_STATUS_SUCCESS) {
+        emu_count_gemm(2.0 * m * n * k * batch);
+        if (emu_verbose_enabled())
+            fprintf(stderr, "EMU: cuBLAS SGEMM %c%c m %d n %d k %d batch %d%s\n", "NTC"[transa], "NTC"[transb], m, n,
+                    k, batch, (handle->math_mode & ~disallow_reduced_precision_flag) == tf32_tensor_op_math ? " TF32" : "");
+    }
+    return status;
+}
+
+}  // namespace
+
+EMU_API cublasStatus_t cublasCreate_v2(cublasHandle_t *handle) {
+    if (!handle) return CUBLAS_STATUS_INVALID_VALUE;
+    *handle = new EmuBlasHandle;
+    std::lock_guard<std::mutex> guard(handles_lock);
+    live_handles().insert(*handle);
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) {
+    {
+        std::lock_guard<std::mutex> guard(handles_lock);
+        if (!live_handles().erase(handle)) {
+            fail("cublasDestroy: %p is not a live handle (destroyed twice?)", (void *)handle);
+            return CUBLAS_STATUS_NOT_INITIALIZED;
+        }
+    }
+    delete handle;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!version) return CUBLAS_STATUS_INVALID_VALUE;
+    *version = cublas_version;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, CUstream stream) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!emu_is_valid_stream(stream)) {
+        fail("cublasSetStream: %p is not a stream of the emulator", (void *)stream);
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    handle->stream = stream;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasGetStream_v2(cublasHandle_t handle, CUstream *stream) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!stream) return CUBLAS_STATUS_INVALID_VALUE;
+    *stream = handle->stream;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasSetMathMode(cublasHandle_t handle, int mode) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    int base = mode & ~disallow_reduced_precision_flag;
+    if (!(base <= 4 || base == 8)) {  // DEFAULT, TENSOR_OP, PEDANTIC, TF32_TENSOR_OP, EMULATED_BF16X9, FIXEDPOINT
+        fail("cublasSetMathMode(%d): not a cublasMath_t", mode);
+        return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    handle->math_mode = mode;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasGetMathMode(cublasHandle_t handle, int *mode) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!mode) return CUBLAS_STATUS_INVALID_VALUE;
+    *mode = handle->math_mode;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+EMU_API cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                      const float *alpha, const float *A, int lda, const float *B, int ldb,
+                                      const float *beta, float *C, int ldc) {
+    return gemm(handle, transa, transb, m, n, k, alpha, A, lda, 0, B, ldb, 0, beta, C, ldc, 0, 1);
+}
+
+EMU_API cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                                 const float *alpha, const float *A, int lda, long long stride_a,
+                                                 const float *B, int ldb, long long stride_b, const float *beta,
+                                                 float *C, int ldc, long long stride_c, int batch) {
+    return gemm(handle, transa, transb, m, n, k, alpha, A, lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c,
+                batch);
+}
+
+// ---- status names and descriptions, as cuBLAS words them ----
+
+EMU_API const char *cublasGetStatusName(cublasStatus_t status) {
+    switch (status) {
+        case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+        case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+        case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+        case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+        case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+        case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
+        case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+        case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+        case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+        case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
+    }
+    return "CUBLAS_STATUS_UNKNOWN";
+}
+
+EMU_API const char *cublasGetStatusString(cublasStatus_t status) {
+    switch (status) {
+        case CUBLAS_STATUS_SUCCESS: return "success";
+        case CUBLAS_STATUS_NOT_INITIALIZED: return "the library was not initialized";
+        case CUBLAS_STATUS_ALLOC_FAILED: return "the resource allocation failed";
+        case CUBLAS_STATUS_INVALID_VALUE: return "an invalid numeric value was used as an argument";
+        case CUBLAS_STATUS_ARCH_MISMATCH: return "an absent device architectural feature is required";
+        case CUBLAS_STATUS_MAPPING_ERROR: return "an access to GPU memory space failed";
+        case CUBLAS_STATUS_EXECUTION_FAILED: return "the GPU program failed to execute";
+        case CUBLAS_STATUS_INTERNAL_ERROR: return "an internal operation failed";
+        case CUBLAS_STATUS_NOT_SUPPORTED: return "the functionality requested is not supported";
+        case CUBLAS_STATUS_LICENSE_ERROR: return "error detected trying to check the license";
+    }
+    return "unknown error";
+}
