@@ -1,6 +1,7 @@
 // cuInit and the context calls: cuDevicePrimaryCtxRetain / Release, cuCtxGetCurrent /
 // SetCurrent / GetDevice / Synchronize.
 #include "context.h"
+#include "driver_api.h"
 
 #include <atomic>
 

@@ -3,19 +3,24 @@
 // What the driver needs is spread over a few sections:
 //   e_flags                 the SM architecture: bits 8-15 (ELF ABI version 8 and later,
 //                           e.g. 0x6005a04 -> 0x5a = 90), bits 0-7 in older cubins.
+//   .symtab                 which functions are kernels: STT_FUNC symbols with STO_CUDA_ENTRY.
 //   .nv.info.<kernel>       one per kernel: attribute records, among them one KPARAM_INFO
 //                           record per parameter (its ordinal and size) and MAX_THREADS
 //                           (__launch_bounds__).
 //   .nv.info                attributes of the whole file, among them REGCOUNT: registers per
 //                           thread for each function, by its index in .symtab.
-//   .nv.shared.<kernel>     the kernel's static __shared__ memory (its size is the amount).
+//   .nv.shared.<kernel>     the kernel's static __shared__ memory: its size, less the 1 KiB
+//                           that sm_90 reserves per block for the system when the cubin has a
+//                           .nv.shared.reserved.0 section (NVRTC 13 places it first).
 //
 // An attribute record is: u8 format, u8 attribute, then by format
 //   4 (EIFMT_SVAL): u16 size, then `size` bytes of payload
 //   1, 2, 3 (EIFMT_NVAL / BVAL / HVAL): a 2-byte value (unused, u8 + padding, u16)
 // so records stay 4-byte aligned. (Checked against NVRTC 13.0.88 output.)
+#include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "module_image.h"
 
@@ -26,10 +31,13 @@ namespace {
 constexpr unsigned elf_machine_cuda = 190;
 constexpr uint32_t section_symbol_table = 2;  // SHT_SYMTAB
 constexpr uint32_t section_no_bits = 8;       // SHT_NOBITS: occupies no bytes in the file
+constexpr uint8_t symbol_function = 2;        // STT_FUNC
+constexpr uint8_t symbol_cuda_entry = 0x10;   // STO_CUDA_ENTRY: a kernel, not a device function
 constexpr size_t elf_header_bytes = 64;
 constexpr size_t section_header_bytes = 64;
 constexpr size_t symbol_bytes = 24;
 constexpr size_t largest_image = size_t(1) << 30;  // a sanity bound on declared sizes
+constexpr uint64_t reserved_shared_bytes = 1024;   // CU_DEVICE_ATTRIBUTE_RESERVED_SHARED_MEMORY_PER_BLOCK
 
 constexpr uint8_t attribute_kparam_info = 0x17;   // EIATTR_KPARAM_INFO
 constexpr uint8_t attribute_max_threads = 0x05;   // EIATTR_MAX_THREADS
@@ -157,27 +165,44 @@ bool read_kernel_info(const Section &info, KernelImage *kernel, std::string *err
     return true;
 }
 
-// REGCOUNT payload: u32 symbol index (into .symtab), u32 registers per thread.
-bool read_register_counts(const std::vector<Section> &sections, std::map<std::string, unsigned> *registers,
-                          std::string *error) {
-    const Section *info = nullptr, *symbols = nullptr;
-    for (const Section &s : sections) {
-        if (s.name == ".nv.info") info = &s;
-        if (s.type == section_symbol_table) symbols = &s;
+struct Symbol {
+    std::string name;
+    bool is_kernel;  // a function marked as an entry point (STO_CUDA_ENTRY in st_other)
+};
+
+// The .symtab entries: st_name u32, st_info u8 (type in the low 4 bits), st_other u8, ...
+bool read_symbols(const std::vector<Section> &sections, std::vector<Symbol> *symbols, std::string *error) {
+    for (const Section &table : sections) {
+        if (table.type != section_symbol_table) continue;
+        if (table.link >= sections.size()) return fail_with(error, "the symbol table has no string table");
+        Bytes names = sections[table.link].contents;
+        for (size_t at = 0; at + symbol_bytes <= table.contents.size; at += symbol_bytes) {
+            Symbol symbol;
+            if (!string_at(names, table.contents.get<uint32_t>(at), &symbol.name))
+                return fail_with(error, "a symbol without a valid name");
+            symbol.is_kernel = (table.contents.get<uint8_t>(at + 4) & 0xf) == symbol_function &&
+                               (table.contents.get<uint8_t>(at + 5) & symbol_cuda_entry) != 0;
+            symbols->push_back(std::move(symbol));
+        }
     }
-    if (!info) return true;  // no file-wide attributes: registers unknown
-    if (!symbols || symbols->link >= sections.size()) return fail_with(error, "REGCOUNT without a symbol table");
-    Bytes names = sections[symbols->link].contents;
-    return for_each_record(info->contents, info->name, error, [&](uint8_t attribute, Bytes payload) {
-        if (attribute != attribute_register_count) return true;
-        uint32_t symbol, count, name_offset;
-        if (!payload.load(0, &symbol) || !payload.load(4, &count)) return false;
-        if (!symbols->contents.load((size_t)symbol * symbol_bytes, &name_offset)) return false;
-        std::string name;
-        if (!string_at(names, name_offset, &name)) return false;
-        (*registers)[name] = count;
-        return true;
-    });
+    return true;
+}
+
+// REGCOUNT payload: u32 symbol index (into .symtab), u32 registers per thread.
+bool read_register_counts(const std::vector<Section> &sections, const std::vector<Symbol> &symbols,
+                          std::map<std::string, unsigned> *registers, std::string *error) {
+    for (const Section &info : sections) {
+        if (info.name != ".nv.info") continue;
+        bool ok = for_each_record(info.contents, info.name, error, [&](uint8_t attribute, Bytes payload) {
+            if (attribute != attribute_register_count) return true;
+            uint32_t symbol, count;
+            if (!payload.load(0, &symbol) || !payload.load(4, &count) || symbol >= symbols.size()) return false;
+            (*registers)[symbols[symbol].name] = count;
+            return true;
+        });
+        if (!ok) return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -221,18 +246,33 @@ bool read_cubin(const unsigned char *data, size_t size, ModuleImage *module, std
     module->is_cubin = true;
     module->arch = abi_version >= 8 ? (flags >> 8) & 0xff : flags & 0xff;
 
+    auto program_offset = image.get<uint64_t>(32);
+    auto program_entry = image.get<uint16_t>(54), program_count = image.get<uint16_t>(56);
+    if (!image.has(program_offset, (size_t)program_entry * program_count))
+        return fail_with(error, "the program header table lies outside the image (truncated?)");
     std::vector<Section> sections;
     if (!read_sections(image, &sections, error)) return false;
+    std::vector<Symbol> symbols;
     std::map<std::string, unsigned> registers, shared;
-    if (!read_register_counts(sections, &registers, error)) return false;
-    const std::string info_prefix = ".nv.info.", shared_prefix = ".nv.shared.";
+    if (!read_symbols(sections, &symbols, error) || !read_register_counts(sections, symbols, &registers, error))
+        return false;
+    std::set<std::string> kernels;
+    for (const Symbol &symbol : symbols)
+        if (symbol.is_kernel) kernels.insert(symbol.name);
+    const std::string info_prefix = ".nv.info.", shared_prefix = ".nv.shared.", reserved = ".nv.shared.reserved.0";
+    bool has_reserved = false;
+    for (const Section &s : sections) has_reserved |= s.name == reserved;
     for (const Section &s : sections)
-        if (s.name.compare(0, shared_prefix.size(), shared_prefix) == 0)
-            shared[s.name.substr(shared_prefix.size())] = (unsigned)s.size;
+        if (s.name.compare(0, shared_prefix.size(), shared_prefix) == 0 && s.name != reserved) {
+            uint64_t size = s.size;
+            if (has_reserved) size = size >= reserved_shared_bytes ? size - reserved_shared_bytes : 0;
+            shared[s.name.substr(shared_prefix.size())] = (unsigned)std::min<uint64_t>(size, UINT32_MAX);
+        }
     for (const Section &s : sections) {
         if (s.name.compare(0, info_prefix.size(), info_prefix) != 0) continue;
         KernelImage kernel;
         kernel.name = s.name.substr(info_prefix.size());
+        if (!kernels.count(kernel.name)) continue;  // a device function's attributes (-rdc=true)
         if (!read_kernel_info(s, &kernel, error)) return false;
         kernel.registers = registers.count(kernel.name) ? registers[kernel.name] : 0;
         kernel.static_shared_bytes = shared.count(kernel.name) ? shared[kernel.name] : 0;

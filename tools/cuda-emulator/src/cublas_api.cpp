@@ -7,26 +7,11 @@
 #include <mutex>
 #include <set>
 
+#include "cublas_api.h"
 #include "emulator_bridge.h"
 #include "sgemm.h"
 
-typedef struct EmuBlasHandle *cublasHandle_t;
-
-enum cublasStatus_t : int {
-    CUBLAS_STATUS_SUCCESS = 0,
-    CUBLAS_STATUS_NOT_INITIALIZED = 1,
-    CUBLAS_STATUS_ALLOC_FAILED = 3,
-    CUBLAS_STATUS_INVALID_VALUE = 7,
-    CUBLAS_STATUS_ARCH_MISMATCH = 8,
-    CUBLAS_STATUS_MAPPING_ERROR = 11,
-    CUBLAS_STATUS_EXECUTION_FAILED = 13,
-    CUBLAS_STATUS_INTERNAL_ERROR = 14,
-    CUBLAS_STATUS_NOT_SUPPORTED = 15,
-    CUBLAS_STATUS_LICENSE_ERROR = 16,
-};
-
 constexpr int cublas_version = 130000;  // cuBLAS 13.0.0, as shipped with CUDA 13.0
-constexpr int tf32_tensor_op_math = 3;  // CUBLAS_TF32_TENSOR_OP_MATH
 constexpr int disallow_reduced_precision_flag = 16;
 
 struct EmuBlasHandle {
@@ -108,14 +93,14 @@ cublasStatus_t gemm(cublasHandle_t handle, int transa, int transb, int m, int n,
             break;
         }
         emu::sgemm({m, n, k, *alpha, *beta, a, lda, transa != 0, bm, ldb, transb != 0, c, ldc,
-                    (handle->math_mode & ~disallow_reduced_precision_flag) == tf32_tensor_op_math});
+                    (handle->math_mode & ~disallow_reduced_precision_flag) == CUBLAS_TF32_TENSOR_OP_MATH});
     }
     emu_device_release();
     if (status == CUBLAS_STATUS_SUCCESS) {
         emu_count_gemm(2.0 * m * n * k * batch);
         if (emu_verbose_enabled())
             fprintf(stderr, "EMU: cuBLAS SGEMM %c%c m %d n %d k %d batch %d%s\n", "NTC"[transa], "NTC"[transb], m, n,
-                    k, batch, (handle->math_mode & ~disallow_reduced_precision_flag) == tf32_tensor_op_math ? " TF32" : "");
+                    k, batch, (handle->math_mode & ~disallow_reduced_precision_flag) == CUBLAS_TF32_TENSOR_OP_MATH ? " TF32" : "");
     }
     return status;
 }

@@ -13,7 +13,8 @@
 
 typedef int CUdevice;
 typedef uint64_t CUdeviceptr;
-// Opaque handles: in the emulator each points at one of its own objects (see handles.h).
+// Opaque handles: in the emulator each points at one of its own objects (context.cpp,
+// streams_events.cpp, modules.cpp, memory_api.cpp), and every call checks it is a live one.
 typedef struct EmuContext *CUcontext;
 typedef struct EmuStream *CUstream;
 typedef struct EmuEvent *CUevent;

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "context.h"
+#include "driver_api.h"
 #include "device_limits.h"
 #include "report.h"
 

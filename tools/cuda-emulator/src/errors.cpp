@@ -1,6 +1,6 @@
 // cuGetErrorName / cuGetErrorString: the driver's own names and descriptions, so error messages
 // read exactly as they would on a GPU.
-#include "cuda_api.h"
+#include "driver_api.h"
 
 namespace {
 

@@ -21,6 +21,7 @@
 #include <set>
 
 #include "context.h"
+#include "driver_api.h"
 #include "device_limits.h"
 #include "device_memory.h"
 #include "modules.h"

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "context.h"
+#include "driver_api.h"
 #include "device_memory.h"
 #include "report.h"
 

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "context.h"
+#include "driver_api.h"
 #include "device_limits.h"
 #include "module_image.h"
 #include "modules.h"

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "context.h"
+#include "driver_api.h"
 #include "report.h"
 
 struct EmuEvent {

@@ -1,0 +1,61 @@
+// Kernels that need __syncthreads(), and the same kernels with it removed: the self-test checks
+// that the first give the right answer and the second visibly do not.
+
+// Each block reverses its BLOCK values through shared memory: thread t writes slot t and, after
+// the barrier, reads slot BLOCK - 1 - t, which another thread wrote.
+extern "C" __global__ void reverse_block(float *out, const float *in) {
+    __shared__ float slots[BLOCK];
+    u32 base = blockIdx.x * BLOCK;
+    slots[threadIdx.x] = in[base + threadIdx.x];
+    __syncthreads();
+    out[base + threadIdx.x] = slots[BLOCK - 1 - threadIdx.x];
+}
+
+extern "C" __global__ void reverse_block_missing_barrier(float *out, const float *in) {
+    __shared__ float slots[BLOCK];
+    u32 base = blockIdx.x * BLOCK;
+    slots[threadIdx.x] = in[base + threadIdx.x];
+    out[base + threadIdx.x] = slots[BLOCK - 1 - threadIdx.x];
+}
+
+// A block's sum by tree reduction: at each step the lower half adds the upper half.
+extern "C" __global__ void block_sum(float *sums, const float *in) {
+    __shared__ float partial[BLOCK];
+    partial[threadIdx.x] = in[blockIdx.x * BLOCK + threadIdx.x];
+    __syncthreads();
+    for (u32 half = BLOCK / 2; half > 0; half /= 2) {
+        if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) sums[blockIdx.x] = partial[0];
+}
+
+extern "C" __global__ void block_sum_missing_barriers(float *sums, const float *in) {
+    __shared__ float partial[BLOCK];
+    partial[threadIdx.x] = in[blockIdx.x * BLOCK + threadIdx.x];
+    for (u32 half = BLOCK / 2; half > 0; half /= 2) {
+        if (threadIdx.x < half) partial[threadIdx.x] += partial[threadIdx.x + half];
+    }
+    if (threadIdx.x == 0) sums[blockIdx.x] = partial[0];
+}
+
+// Thread 0 leaves before the barrier the others wait at: a divergent barrier.
+extern "C" __global__ void divergent_barrier(float *out) {
+    if (threadIdx.x == 0) return;
+    __syncthreads();
+    out[threadIdx.x] = 1.0f;
+}
+
+// The barrier sits in a helper: the generator must still run this kernel's threads as fibers.
+__device__ void rotate_left_through(float *slots, float *value) {
+    slots[threadIdx.x] = *value;
+    __syncthreads();
+    *value = slots[(threadIdx.x + 1) % BLOCK];
+}
+
+extern "C" __global__ void rotate_block(float *out, const float *in) {
+    __shared__ float slots[BLOCK];
+    float value = in[blockIdx.x * BLOCK + threadIdx.x];
+    rotate_left_through(slots, &value);
+    out[blockIdx.x * BLOCK + threadIdx.x] = value;
+}
