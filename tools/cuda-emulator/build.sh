@@ -19,11 +19,10 @@ mode=${3:-plain}
 
 common=(-std=c++17 -fPIC -Wall -Wextra -fvisibility=hidden -I"$here/src" -pthread)
 case "$mode" in
-    plain) flags=(-O2) gemm_flags=(-O3) ;;
+    plain) flags=(-O3) ;;
     # -fsanitize-recover: with ASAN_OPTIONS=halt_on_error=0, ASan reports and carries on (the
     # self-test uses it to see both ASan's report and the emulator's own); the default still halts.
-    asan) flags=(-O1 -g -fsanitize=address -fsanitize-recover=address -fno-omit-frame-pointer)
-          gemm_flags=("${flags[@]}") ;;
+    asan) flags=(-O1 -g -fsanitize=address -fsanitize-recover=address -fno-omit-frame-pointer) ;;
     *) echo "$0: mode must be plain or asan, not $mode" >&2; exit 2 ;;
 esac
 
@@ -33,14 +32,12 @@ python3 "$here/gen_kernel_table.py" "$kernels" "$out/generated/kernels.cpp"
 # Each source file compiled on its own, in parallel (the kernels are the slow one).
 driver_sources=(bridge context cubin_reader device device_memory errors fiber grid_runner launch memory_api
                 modules ptx_reader report streams_events)
-objects=()
 pids=()
 compile() {  # SOURCE OBJECT FLAGS...
     local source=$1 object=$2
     shift 2
     g++ "${common[@]}" "$@" -c "$source" -o "$object" &
     pids+=($!)
-    objects+=("$object")
 }
 mkdir -p "$out/obj"
 # The kernels' CUDA pragmas (#pragma unroll) mean nothing to g++: not worth a warning.
@@ -48,7 +45,7 @@ compile "$out/generated/kernels.cpp" "$out/obj/kernels.o" "${flags[@]}" -Wno-unk
 for name in "${driver_sources[@]}"; do
     compile "$here/src/$name.cpp" "$out/obj/$name.o" "${flags[@]}"
 done
-compile "$here/src/sgemm.cpp" "$out/obj/sgemm.o" "${gemm_flags[@]}"
+compile "$here/src/sgemm.cpp" "$out/obj/sgemm.o" "${flags[@]}"
 compile "$here/src/cublas_api.cpp" "$out/obj/cublas_api.o" "${flags[@]}"
 for pid in "${pids[@]}"; do wait "$pid"; done
 

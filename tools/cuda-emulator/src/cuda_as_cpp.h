@@ -14,14 +14,18 @@
 // ---- the built-in index variables ----
 // One emulated thread runs at a time on each host thread, so these are host thread-locals that
 // the grid runner (grid_runner.cpp) sets before running each emulated thread.
+// The "initial-exec" TLS model makes each read one instruction; the default for a shared library
+// calls __tls_get_addr, which cost a fifth of an AlexNet step (kernels read these in every
+// iteration of their grid-stride loops, and some launches have hundreds of millions of threads).
 struct uint3 {
     unsigned x, y, z;
 };
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
 };
-extern thread_local uint3 threadIdx, blockIdx;
-extern thread_local dim3 blockDim, gridDim;
+#define EMU_FAST_TLS thread_local __attribute__((tls_model("initial-exec")))
+extern EMU_FAST_TLS uint3 threadIdx, blockIdx;
+extern EMU_FAST_TLS dim3 blockDim, gridDim;
 
 // ---- qualifiers: nothing to do on the host ----
 // (__restrict__ needs no definition: g++ understands it, with the same meaning.)

@@ -8,8 +8,8 @@
 #include "fiber.h"
 #include "report.h"
 
-thread_local uint3 threadIdx, blockIdx;
-thread_local dim3 blockDim, gridDim;
+EMU_FAST_TLS uint3 threadIdx, blockIdx;
+EMU_FAST_TLS dim3 blockDim, gridDim;
 
 // The linker defines these around the "emu_shared" section that holds every __shared__ variable
 // (see cuda_as_cpp.h). Weak, so that a build whose kernels use no shared memory still links.
