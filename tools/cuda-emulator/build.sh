@@ -31,7 +31,7 @@ python3 "$here/gen_kernel_table.py" "$kernels" "$out/generated/kernels.cpp"
 
 # Each source file compiled on its own, in parallel (the kernels are the slow one).
 driver_sources=(bridge context cubin_reader device device_memory errors fiber grid_runner launch memory_api
-                modules ptx_reader report streams_events)
+                modules options ptx_reader report streams_events)
 pids=()
 compile() {  # SOURCE OBJECT FLAGS...
     local source=$1 object=$2

@@ -92,3 +92,13 @@ CHECK(divergent_barrier, "a thread leaving while others wait at __syncthreads():
     CUdeviceptr p;
     EXPECT_RESULT(cuMemAlloc_v2(&p, 16), CUDA_ERROR_LAUNCH_FAILED);
 }
+
+CHECK(barrier_hidden_from_the_generator, "__syncthreads() in a kernel run as plain: abort, named", {}) {
+    EXPECT(aborts([] {
+        open_device();
+        CUfunction f = get_function(load_test_kernels(Output::cubin), "hidden_barrier");
+        DeviceBuffer<float> out(block);
+        launch(f, {1}, {block}, out.pointer);
+    }));
+    EXPECT_MESSAGE("kernel hidden_barrier called __syncthreads(), but the emulator runs it as a plain kernel");
+}

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <dirent.h>
 #include <fstream>
+#include <csignal>
 #include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifndef SELFTEST_KERNELS_DIR
 #error "build with -DSELFTEST_KERNELS_DIR=\"...\" (selftest.sh does)"
@@ -62,4 +65,16 @@ std::string replace_once(std::string source, const std::string &from, const std:
     size_t at = source.find(from);
     EXPECT(at != std::string::npos);
     return source.replace(at, from.size(), to);
+}
+
+bool aborts(void (*body)()) {
+    fflush(nullptr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        body();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }

@@ -51,5 +51,8 @@ CUresult launch(CUfunction function, Shape grid, Shape block, Args... args) {
     return cuLaunchKernel(function, grid.x, grid.y, grid.z, block.x, block.y, block.z, 0, nullptr, params, nullptr);
 }
 
+// Whether `body`, run in a forked copy of this process, ends it with abort() (SIGABRT).
+bool aborts(void (*body)());
+
 // A copy of `source` with the first `from` replaced by `to` (to make a mismatching kernel).
 std::string replace_once(std::string source, const std::string &from, const std::string &to);

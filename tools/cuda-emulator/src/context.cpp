@@ -51,6 +51,13 @@ bool is_valid_stream(CUstream stream) {
     return stream == nullptr || stream == EMU_STREAM_LEGACY || stream == EMU_STREAM_PER_THREAD;
 }
 
+CUresult check_stream(CUstream stream, const char *api) {
+    if (is_valid_stream(stream)) return CUDA_SUCCESS;
+    fail("%s: stream %p is not a stream of the emulator (only the null, legacy and per-thread streams exist; "
+         "cuStreamCreate is not emulated)", api, (void *)stream);
+    return CUDA_ERROR_INVALID_HANDLE;
+}
+
 std::mutex &device_mutex() {
     static std::mutex device;
     return device;

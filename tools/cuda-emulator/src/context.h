@@ -26,6 +26,8 @@ CUresult sticky_error();
 // The null stream, CU_STREAM_LEGACY and CU_STREAM_PER_THREAD are the only streams (the
 // emulator runs everything in order anyway; cuStreamCreate is not emulated).
 bool is_valid_stream(CUstream stream);
+// The same as a driver result: CUDA_ERROR_INVALID_HANDLE, with a message naming `api`.
+CUresult check_stream(CUstream stream, const char *api);
 
 // The emulated GPU runs one operation at a time (launch, copy, memset, GEMM), in the order the
 // calls arrive, as a single stream would. Tests call the driver from several threads.

@@ -134,10 +134,10 @@ CUresult run_with_barriers(const LaunchShape &shape, void (*thread)(void *), voi
 void __syncthreads() {
     using namespace emu;
     if (running_kernel.threads != Threads::fibers || !current_thread)
-        fatal("kernel %s called __syncthreads(), but the emulator runs it as a plain kernel (its threads "
-              "one after another, no barriers): it classifies kernels by the words __syncthreads / __shared__ "
-              "in the kernel's own body, and this barrier is reached through a helper function. Mention "
-              "__syncthreads in the kernel body, or teach gen_kernel_table.py to follow calls.",
+        fatal("kernel %s called __syncthreads(), but the emulator runs it as a plain kernel (its threads one "
+              "after another, no barriers): gen_kernel_table.py looks for the words __syncthreads / __shared__ "
+              "in the kernel and the functions it calls, and did not see this barrier (hidden behind a macro "
+              "or a function pointer?). Write __syncthreads() where the generator can see it.",
               running_kernel.name ? running_kernel.name : "(unknown)");
     current_thread->state = State::at_barrier;
     Fiber::yield();

@@ -116,10 +116,7 @@ EMU_API CUresult cuLaunchKernel(CUfunction function, unsigned grid_x, unsigned g
         return CUDA_ERROR_INVALID_HANDLE;
     }
     const KernelEntry &entry = *kernel.entry;
-    if (!is_valid_stream(stream)) {
-        fail("launch of %s: stream %p is not a stream of the emulator", entry.name, (void *)stream);
-        return CUDA_ERROR_INVALID_HANDLE;
-    }
+    if (CUresult r = check_stream(stream, "cuLaunchKernel")) return r;
     if (extra) {
         fail("launch of %s: arguments through `extra` are not emulated (use kernelParams)", entry.name);
         return CUDA_ERROR_INVALID_VALUE;

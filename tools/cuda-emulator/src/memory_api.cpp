@@ -33,12 +33,6 @@ CUresult check_device_range(const char *api, const char *which, uint64_t p, size
     return CUDA_ERROR_INVALID_VALUE;
 }
 
-CUresult check_stream(CUstream stream, const char *api) {
-    if (emu::is_valid_stream(stream)) return CUDA_SUCCESS;
-    emu::fail("%s: stream %p is not a stream of the emulator", api, (void *)stream);
-    return CUDA_ERROR_INVALID_HANDLE;
-}
-
 // A free is ordered after the work issued before it (as on a stream), so it waits for the
 // device. One that finds damaged canaries reports what a GPU would have reported at the
 // faulting kernel: an illegal address, sticky.
@@ -53,7 +47,7 @@ enum class Side { host, device };
 CUresult copy(const char *api, void *destination, Side destination_side, const void *source, Side source_side,
               size_t bytes, CUstream stream) {
     if (CUresult r = emu::require_context()) return r;
-    if (CUresult r = check_stream(stream, api)) return r;
+    if (CUresult r = emu::check_stream(stream, api)) return r;
     if (bytes == 0) return CUDA_SUCCESS;
     if (!destination || !source) return CUDA_ERROR_INVALID_VALUE;
     if (destination_side == Side::device)
@@ -72,7 +66,7 @@ CUresult copy(const char *api, void *destination, Side destination_side, const v
 
 CUresult memset_d8(const char *api, CUdeviceptr destination, unsigned char value, size_t count, CUstream stream) {
     if (CUresult r = emu::require_context()) return r;
-    if (CUresult r = check_stream(stream, api)) return r;
+    if (CUresult r = emu::check_stream(stream, api)) return r;
     if (count == 0) return CUDA_SUCCESS;
     if (CUresult r = check_device_range(api, "destination", destination, count)) return r;
     auto device = emu::lock_device();
@@ -82,7 +76,7 @@ CUresult memset_d8(const char *api, CUdeviceptr destination, unsigned char value
 
 CUresult memset_d32(const char *api, CUdeviceptr destination, unsigned value, size_t count, CUstream stream) {
     if (CUresult r = emu::require_context()) return r;
-    if (CUresult r = check_stream(stream, api)) return r;
+    if (CUresult r = emu::check_stream(stream, api)) return r;
     if (destination % 4 != 0) {
         emu::fail("%s: destination %#llx is not 4-byte aligned", api, (unsigned long long)destination);
         return CUDA_ERROR_INVALID_VALUE;

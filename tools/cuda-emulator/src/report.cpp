@@ -4,9 +4,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
-#include "device_limits.h"
 #include "device_memory.h"
 
 namespace emu {
@@ -40,31 +38,6 @@ void verbose(const char *format, ...) {
     va_start(args, format);
     print("", format, args);
     va_end(args);
-}
-
-static bool flag(const char *name) {
-    const char *value = getenv(name);
-    return value && *value && strcmp(value, "0") != 0;
-}
-
-static uint64_t device_memory_bytes() {
-    const char *value = getenv("EMU_DEVICE_MEMORY_MIB");
-    if (!value || !*value) return gpu::default_memory_mib << 20;
-    char *end = nullptr;
-    unsigned long long mib = strtoull(value, &end, 10);
-    if (*end != '\0' || mib == 0) fatal("EMU_DEVICE_MEMORY_MIB=%s is not a positive number of MiB", value);
-    return (uint64_t)mib << 20;
-}
-
-const Options &options() {
-    // A function-local static: initialised on first use, thread-safe, after the environment is set.
-    static const Options parsed = {
-        flag("EMU_VERBOSE"),
-        flag("EMU_REPORT"),
-        flag("EMU_NO_MEMORY_POOLS"),
-        device_memory_bytes(),
-    };
-    return parsed;
 }
 
 static std::atomic<uint64_t> launches{0}, gemms{0};

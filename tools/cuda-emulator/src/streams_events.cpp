@@ -26,13 +26,6 @@ bool is_live(CUevent event) {
     return live_events().count(event) != 0;
 }
 
-CUresult check_stream(CUstream stream, const char *api) {
-    if (emu::is_valid_stream(stream)) return CUDA_SUCCESS;
-    emu::fail("%s: stream %p is not a stream of the emulator (only the null, legacy and per-thread "
-              "streams exist; cuStreamCreate is not emulated)", api, (void *)stream);
-    return CUDA_ERROR_INVALID_HANDLE;
-}
-
 CUresult check_event(CUevent event, const char *api) {
     if (is_live(event)) return CUDA_SUCCESS;
     emu::fail("%s: event %p is not a live event (destroyed, or never created)", api, (void *)event);

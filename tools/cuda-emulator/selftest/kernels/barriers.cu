@@ -59,3 +59,11 @@ extern "C" __global__ void rotate_block(float *out, const float *in) {
     rotate_left_through(slots, &value);
     out[blockIdx.x * BLOCK + threadIdx.x] = value;
 }
+
+// A barrier the generator cannot see (it reads the kernels as text and does not expand macros):
+// the kernel runs as plain, and its __syncthreads() must stop the program with a message.
+#define HIDDEN_BARRIER() __syncthreads()
+extern "C" __global__ void hidden_barrier(float *out) {
+    HIDDEN_BARRIER();
+    out[threadIdx.x] = 1.0f;
+}
