@@ -22,7 +22,7 @@ case "$mode" in
     plain) flags=(-O3) ;;
     # -fsanitize-recover: with ASAN_OPTIONS=halt_on_error=0, ASan reports and carries on (the
     # self-test uses it to see both ASan's report and the emulator's own); the default still halts.
-    asan) flags=(-O1 -g -fsanitize=address -fsanitize-recover=address -fno-omit-frame-pointer) ;;
+    asan) flags=(-O2 -g -fsanitize=address -fsanitize-recover=address -fno-omit-frame-pointer) ;;
     *) echo "$0: mode must be plain or asan, not $mode" >&2; exit 2 ;;
 esac
 

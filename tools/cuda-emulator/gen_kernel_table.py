@@ -23,7 +23,8 @@ KERNEL = re.compile(
     r'extern\s+"C"\s+__global__\s+(?:__launch_bounds__\s*\([^)]*\)\s*)?void\s+'
     r'(?:__launch_bounds__\s*\([^)]*\)\s*)?(\w+)\s*\(')
 # A function definition at file level: NAME ( ... ) { — the body is found by brace matching.
-FUNCTION = re.compile(r'\b(\w+)\s*\([^;{}]*\)\s*(?:const\s*)?\{')
+# (Parameters may hold one level of parentheses; `__launch_bounds__(256) k(...)` must match k.)
+FUNCTION = re.compile(r'\b(\w+)\s*\((?:[^;{}()]|\([^;{}()]*\))*\)\s*(?:const\s*)?\{')
 CALL = re.compile(r'\b(\w+)\s*\(')
 NEEDS_BARRIERS = re.compile(r'\b(__syncthreads|__shared__)\b')
 

@@ -137,3 +137,18 @@ CHECK(invalid_handles, "unknown function, stream and event handles: INVALID_HAND
     EXPECT_RESULT(cuEventRecord(event, nullptr), CUDA_ERROR_INVALID_HANDLE);
     EXPECT_RESULT(cuStreamSynchronize((CUstream)&not_a_handle), CUDA_ERROR_INVALID_HANDLE);
 }
+
+CHECK(launch_bounds, "more threads than __launch_bounds__ allows: LAUNCH_OUT_OF_RESOURCES", {}) {
+    open_device();
+    for (Output output : {Output::cubin, Output::ptx}) {
+        CUfunction f = get_function(load_test_kernels(output), "bounded_block");
+        int max_threads = 0;
+        EXPECT_RESULT(cuFuncGetAttribute(&max_threads, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, f), CUDA_SUCCESS);
+        EXPECT(max_threads == 64);
+        DeviceBuffer<float> out(128);
+        EXPECT_RESULT(launch(f, {1}, {128}, out.pointer), CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES);
+        EXPECT_RESULT(launch(f, {1}, {64}, out.pointer), CUDA_SUCCESS);
+        std::vector<float> values = out.download();
+        for (unsigned t = 0; t < 64; ++t) EXPECT(values[t] == (float)(63 - t));
+    }
+}

@@ -64,9 +64,10 @@ std::mutex &device_mutex() {
 }
 
 static void destroy_primary_context() {
-    auto device_guard = lock_device();
+    auto device_guard = lock_device();  // not while anything runs on it
     release_all_allocations();
     unload_all_modules();
+    std::lock_guard<std::mutex> guard(primary.lock);
     primary.sticky = CUDA_SUCCESS;
 }
 

@@ -67,3 +67,11 @@ extern "C" __global__ void hidden_barrier(float *out) {
     HIDDEN_BARRIER();
     out[threadIdx.x] = 1.0f;
 }
+
+// __launch_bounds__ caps the block: the cubin (and the PTX's .maxntid) say 64 threads at most.
+extern "C" __global__ void __launch_bounds__(64) bounded_block(float *out) {
+    __shared__ float slots[64];
+    slots[threadIdx.x] = (float)threadIdx.x;
+    __syncthreads();
+    out[threadIdx.x] = slots[63 - threadIdx.x];
+}
