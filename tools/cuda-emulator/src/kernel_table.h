@@ -4,8 +4,9 @@
 // Nothing here is written per kernel. The generated kernels.cpp lists each kernel once,
 //     emu::describe<&im2col>("im2col", emu::Threads::plain),
 // and the templates below read the parameter count, each parameter's size and which parameters
-// are pointers off the kernel's C++ type. The module loader compares that list with the one
-// NVRTC wrote into the cubin or PTX, so the C++ twin and the GPU code can never silently differ.
+// are pointers off the kernel's C++ type. The module loader compares the count and sizes with
+// those NVRTC wrote into the cubin or PTX, so the C++ twin and the GPU code cannot drift apart
+// unnoticed (short of a parameter changing type but not size, e.g. u32 to float).
 #pragma once
 
 #include <cstddef>
@@ -24,8 +25,8 @@ struct KernelEntry {
     const size_t *param_sizes;
     const bool *param_is_pointer;
     Threads threads;
-    // Runs the whole grid. `params` is cuLaunchKernel's kernelParams: params[i] points at the
-    // bytes of argument i.
+    // Runs the whole grid, its threads as `threads` says (the entry's own `threads`). `params` is
+    // cuLaunchKernel's kernelParams: params[i] points at the bytes of argument i.
     CUresult (*run)(void **params, const LaunchShape &shape, Threads threads);
 };
 
