@@ -25,7 +25,7 @@ echo "== build the emulated device (plain and AddressSanitizer) and run its self
 for mode in plain asan; do
   bash tools/cuda-emulator/build.sh tensor/src/cuda/kernels "$emulator/$mode" "$mode" || exit 1
 done
-if LD_LIBRARY_PATH="$nvrtc" bash tools/cuda-emulator/selftest.sh "$emulator/selftest" | tee "$logs/selftest"; then
+if NVRTC_LIB="$nvrtc" bash tools/cuda-emulator/selftest.sh "$emulator/selftest" plain | tee "$logs/selftest"; then
   passed=$((passed + $(sed -n 's/^selftest: \([0-9]*\) passed.*/\1/p' "$logs/selftest")))
 else
   echo "FAILED: the emulator's self-test"
