@@ -19,12 +19,12 @@ plant() { files+=("$1"); befores+=("$2"); afters+=("$3"); names+=("$4"); }
 plant tensor/src/cuda/kernels/common.cuh \
   'i < (u64)(n);' 'i <= (u64)(n);' \
   "off by one in every kernel: the grid-stride loop reads and writes one element past the end"
-plant tensor/src/cuda/kernels/pool.cu \
-  'if (iy < 0 || iy >= H) continue;' 'if (iy < 0 || iy > H) continue;' \
-  "off-by-one read: max-pooling reads the row after its plane"
+plant tensor/src/cuda/kernels/conv.cu \
+  'iy < H && ix < W)' 'iy < H && ix <= W)' \
+  "off-by-one read: im2col reads the pixel after a row's end instead of the zero padding"
 plant tensor/src/cuda/elementwise.rs \
-  $'        .arg(&a.all())\n        .arg(&b.all())\n        .arg(&n)\n        .arg(&code)\n        .arg(&strides)' \
-  $'        .arg(&b.all())\n        .arg(&a.all())\n        .arg(&n)\n        .arg(&code)\n        .arg(&strides)' \
+  $'            .arg(&a.all())\n            .arg(&b.all())\n            .arg(&n)\n            .arg(&code)\n            .arg(&strides)' \
+  $'            .arg(&b.all())\n            .arg(&a.all())\n            .arg(&n)\n            .arg(&code)\n            .arg(&strides)' \
   "two launch arguments swapped: the inputs of a broadcasting binary operation"
 
 echo "== a scratch copy of the repository in $scratch"
@@ -66,7 +66,8 @@ PY
     echo "MISSED: every test passed with the bug in place"
     missed=$((missed + 1))
   else
-    echo "caught: $(grep -m1 -E "EMU|panicked|CUDA error|cuda .* vs cpu" "$log" | cut -c1-160)"
+    what=$(grep -m1 -E "EMU|CUDA error|cuda .* vs cpu|Segmentation|AddressSanitizer" "$log" | cut -c1-160)
+    echo "caught: ${what:-the tests failed (see $log)}"
     caught=$((caught + 1))
   fi
   cp "$root/$file" "$scratch/$file"
