@@ -39,6 +39,8 @@ done
 mkdir -p "$outdir" || exit 2
 outdir=$(cd "$outdir" && pwd)
 exec > >(tee "$outdir/gpu-check.log") 2>&1
+# Intermediate files stay out of OUTDIR (a lent GPU machine sends back only a few files).
+work=$(mktemp -d)
 chmod +x "$bundle"/bin/* "$bundle"/tests/*
 data="$bundle/data"
 
@@ -63,8 +65,8 @@ torch_has_gpu() { python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_ava
 
 echo "== the machine"
 if has_nvidia_smi; then
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$outdir/gpu.txt"
-  card=$(cut -d, -f1 "$outdir/gpu.txt" | head -1)
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$work/gpu.txt"
+  card=$(cut -d, -f1 "$work/gpu.txt" | head -1)
 else
   echo "no nvidia-smi: no NVIDIA GPU here"
   card="no GPU (emulated device?)"
@@ -74,11 +76,11 @@ python3 -c 'import torch; print(f"PyTorch {torch.__version__}, CUDA {torch.versi
   echo "PyTorch: not importable"
 
 # Peak device memory of a command in MiB (nvidia-smi sampled every 100 ms, minus what was in
-# use before), written to $outdir/$1.peak; "n/a" without nvidia-smi.
+# use before), written to $work/$1.peak; "n/a" without nvidia-smi.
 with_peak_memory() {
   local name=$1; shift
   if ! has_nvidia_smi; then
-    echo n/a > "$outdir/$name.peak"
+    echo n/a > "$work/$name.peak"
     "$@"
     return
   fi
@@ -90,7 +92,7 @@ with_peak_memory() {
   "$@"
   status=$?
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
-  echo $(( $(sort -n "$samples" | tail -1) - baseline )) > "$outdir/$name.peak"
+  echo $(( $(sort -n "$samples" | tail -1) - baseline )) > "$work/$name.peak"
   return $status
 }
 
@@ -111,40 +113,41 @@ fi
 echo "== (b) rustgrad AlexNet, $epochs epoch(s) ${limits[*]}"
 training_ok=yes
 with_peak_memory ours rustgrad "$train_limit" "$bundle/bin/alexnet" --device cuda --epochs "$epochs" \
-  --data-dir "$data" "${limits[@]}" | tee "$outdir/ours.txt"
+  --data-dir "$data" "${limits[@]}" | tee "$work/ours.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "FAILED (or over ${train_limit}s): rustgrad training"; training_ok=no; }
-ours_seconds=$(sed -n 's/.*time \([0-9.]*\) sec.*/\1/p' "$outdir/ours.txt" | tail -1)
-ours_acc=$(sed -n 's/.*test acc \([0-9.]*\),.*/\1/p' "$outdir/ours.txt" | tail -1)
-ours_images=$(sed -n 's/.* \([0-9]*\) training and .*/\1/p' "$outdir/ours.txt" | head -1)
+ours_seconds=$(sed -n 's/.*time \([0-9.]*\) sec.*/\1/p' "$work/ours.txt" | tail -1)
+ours_acc=$(sed -n 's/.*test acc \([0-9.]*\),.*/\1/p' "$work/ours.txt" | tail -1)
+ours_images=$(sed -n 's/.* \([0-9]*\) training and .*/\1/p' "$work/ours.txt" | head -1)
 
 run_pytorch() {
   local mode=$1
   echo "== (c) PyTorch, $mode pipeline"
   if ! torch_has_gpu; then
-    echo "skipped: PyTorch has no GPU here, so no PyTorch reference" | tee "$outdir/$mode.txt"
-    echo n/a > "$outdir/$mode.peak"
+    echo "skipped: PyTorch has no GPU here, so no PyTorch reference" | tee "$work/$mode.txt"
+    echo n/a > "$work/$mode.peak"
     return
   fi
   with_peak_memory "$mode" timeout "$train_limit" python3 scripts/alexnet_epoch_pytorch.py --mode "$mode" \
-    --epochs "$epochs" --data-dir "$data" "${limits[@]}" | tee "$outdir/$mode.txt"
+    --epochs "$epochs" --data-dir "$data" "${limits[@]}" | tee "$work/$mode.txt"
 }
 run_pytorch compute
 run_pytorch classic
-field() { sed -n "s/^RESULT $1 .*$2=\([0-9.]*\).*/\1/p" "$outdir/$1.txt"; }
+field() { sed -n "s/^RESULT $1 .*$2=\([0-9.]*\).*/\1/p" "$work/$1.txt"; }
 ratio() { python3 -c "import sys; a, b = sys.argv[1:]; print(f'{float(a) / float(b):.2f}x')" "$1" "$2" 2>/dev/null || echo n/a; }
 
 echo "== (d) summary ($card, last epoch of $epochs)"
 {
   printf '%-24s %10s %10s %10s %9s\n' run "s/epoch" "images/s" "peak MiB" "test acc"
   images_per_s=$(python3 -c "print(f'{${ours_images:-0} / float(\"$ours_seconds\"):.0f}')" 2>/dev/null || echo n/a)
-  printf '%-24s %10s %10s %10s %9s\n' rustgrad "${ours_seconds:-n/a}" "$images_per_s" "$(cat "$outdir/ours.peak")" "${ours_acc:-n/a}"
+  printf '%-24s %10s %10s %10s %9s\n' rustgrad "${ours_seconds:-n/a}" "$images_per_s" "$(cat "$work/ours.peak")" "${ours_acc:-n/a}"
   for mode in compute classic; do
     printf '%-24s %10s %10s %10s %9s\n' "pytorch $mode" "$(field $mode seconds)" "$(field $mode images_per_s)" \
-      "$(cat "$outdir/$mode.peak")" "$(field $mode test_acc)"
+      "$(cat "$work/$mode.peak")" "$(field $mode test_acc)"
   done
   echo "epoch time vs PyTorch classic: $(ratio "$ours_seconds" "$(field classic seconds)") (target <= 0.5x)"
   echo "epoch time vs PyTorch compute-only: $(ratio "$ours_seconds" "$(field compute seconds)") (target <= 1.0x)"
-  echo "peak memory vs PyTorch compute-only: $(ratio "$(cat "$outdir/ours.peak")" "$(cat "$outdir/compute.peak")") (target <= 1.0x)"
+  echo "peak memory vs PyTorch compute-only: $(ratio "$(cat "$work/ours.peak")" "$(cat "$work/compute.peak")") (target <= 1.0x)"
+  grep -m1 "^cuda:0: " "$outdir/gpu-check.log" || echo "the device never opened"
   echo "CUDA tests passed: $tests_ok"
   echo "rustgrad training ran: $training_ok"
 } | tee "$outdir/summary.txt"

@@ -9,8 +9,9 @@
 # 1. builds the emulator twice: plain, and with AddressSanitizer; runs its self-test;
 # 2. runs every CUDA test binary under each (RUSTGRAD_REQUIRE_GPU=1: a device that cannot be
 #    opened fails the tests instead of skipping them);
-# 3. trains AlexNet for two steps at 224x224 with --device cuda --tf32 off (plain, then with
-#    AddressSanitizer) and checks that its loss equals --device cpu's.
+# 3. runs the training test once more on a device without memory pools (the fallback to
+#    cuMemAlloc), then trains AlexNet for two steps at 224x224 with --device cuda --tf32 off
+#    (plain, then with AddressSanitizer) and checks that its loss equals --device cpu's.
 # The last line is `emulated CUDA: N passed, M failed`; the exit status is non-zero if M > 0.
 # What the emulator cannot show (speed, the real driver, GPU rounding): tools/cuda-emulator/README.md.
 set -uo pipefail
@@ -70,6 +71,16 @@ for mode in plain asan; do
     fi
   done
 done
+
+echo "== without memory pools (as in some sandboxes): allocation falls back to cuMemAlloc"
+training=$(echo "$binaries" | grep '/cuda_training-')
+EMU_NO_MEMORY_POOLS=1 emulated plain "$training" --nocapture 2>&1 | tee "$logs/no-pools"
+if [ "${PIPESTATUS[0]}" -eq 0 ] && grep -q "allocating with cuMemAlloc instead" "$logs/no-pools"; then
+  passed=$((passed + 1))
+else
+  echo "FAILED: training without memory pools"
+  failed=$((failed + 1))
+fi
 
 echo "== AlexNet: two training steps at 224x224 on the emulated device and on the CPU"
 steps=(--epochs 1 --limit-train 16 --limit-test 8 --batch-size 8 --tf32 off --seed 3)
