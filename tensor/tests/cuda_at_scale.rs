@@ -4,10 +4,10 @@
 //! emulated device (see cuda_vs_cpu.rs).
 #![cfg(feature = "cuda")]
 
-use tensor::{AdamStep, AdamUpdate, Device, Rng, Tensor};
+use tensor::{AdamStep, Device, Rng, Tensor};
 
 mod cuda_common;
-use cuda_common::{assert_close, gpu, random, same_on_both, without_tf32};
+use cuda_common::{assert_close, fused_adam_step, gpu, random, same_on_both, without_tf32};
 
 #[test]
 fn convolution_over_several_chunks() {
@@ -71,30 +71,14 @@ fn one_adam_launch_over_more_tensors_than_grid_rows() {
     let step = |device: Device| -> Vec<f32> {
         let mut params: Vec<Tensor> = params.iter().map(|t| t.to(device).unwrap()).collect();
         let grads: Vec<Tensor> = grads.iter().map(|t| t.to(device).unwrap()).collect();
-        let mut m: Vec<Tensor> = grads.iter().map(|g| g.mul_scalar(0.5)).collect();
-        let mut v: Vec<Tensor> = grads.iter().map(|g| g.mul(g)).collect();
-        let mut updates: Vec<AdamUpdate<'_, Tensor>> = params
-            .iter_mut()
-            .zip(m.iter_mut().zip(v.iter_mut()))
-            .zip(&grads)
-            .enumerate()
-            .map(|(i, ((param, (m, v)), grad))| AdamUpdate {
-                param,
-                grad,
-                m,
-                v,
-                hyper: AdamStep {
-                    lr: 0.01,
-                    beta1: 0.9,
-                    beta2: 0.999,
-                    eps: 1e-8,
-                    weight_decay: 0.0,
-                    step: 1 + (i % 5) as u32,
-                },
-            })
-            .collect();
-        Tensor::adam_steps_(&mut updates);
-        drop(updates);
+        fused_adam_step(&mut params, &grads, |i| AdamStep {
+            lr: 0.01,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            step: 1 + (i % 5) as u32,
+        });
         params.iter().flat_map(|t| t.to_vec()).collect()
     };
     let (on_gpu, on_cpu) = (step(device), step(Device::Cpu));

@@ -3,10 +3,10 @@
 //! test prints `skipped: no CUDA device` and returns, or fails with `RUSTGRAD_REQUIRE_GPU=1`.
 #![cfg(feature = "cuda")]
 
-use tensor::{AdamStep, AdamUpdate, Device, Indices, SgdStep, Tensor};
+use tensor::{AdamStep, Device, Indices, SgdStep, Tensor};
 
 mod cuda_common;
-use cuda_common::{assert_close, gpu, random, same_on_both};
+use cuda_common::{assert_close, fused_adam_step, gpu, random, same_on_both};
 
 #[test]
 fn elementwise_ops() {
@@ -239,34 +239,15 @@ fn fused_adam_over_many_tensors() {
     for which in 0..shapes.len() {
         same_on_both(device, &inputs, 1e-5, "fused adam", |on_device| {
             let mut params: Vec<Tensor> = on_device.iter().step_by(2).cloned().collect();
-            let mut moments: Vec<(Tensor, Tensor)> = on_device
-                .iter()
-                .skip(1)
-                .step_by(2)
-                .map(|g| (g.mul_scalar(0.5), g.mul(g)))
-                .collect();
-            let mut updates: Vec<AdamUpdate<'_, Tensor>> = params
-                .iter_mut()
-                .zip(moments.iter_mut())
-                .zip(on_device.iter().skip(1).step_by(2))
-                .enumerate()
-                .map(|(i, ((param, (m, v)), grad))| AdamUpdate {
-                    param,
-                    grad,
-                    m,
-                    v,
-                    hyper: AdamStep {
-                        lr: 0.01,
-                        beta1: 0.9,
-                        beta2: 0.999,
-                        eps: 1e-8,
-                        weight_decay: 0.01 * i as f32,
-                        step: 1 + 2 * i as u32,
-                    },
-                })
-                .collect();
-            Tensor::adam_steps_(&mut updates);
-            drop(updates);
+            let grads: Vec<Tensor> = on_device.iter().skip(1).step_by(2).cloned().collect();
+            let moments = fused_adam_step(&mut params, &grads, |i| AdamStep {
+                lr: 0.01,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weight_decay: 0.01 * i as f32,
+                step: 1 + 2 * i as u32,
+            });
             let (m, v) = &moments[which];
             params[which].add(m).add(v)
         });

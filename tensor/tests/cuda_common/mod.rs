@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use tensor::{Device, Rng, Tensor};
+use tensor::{AdamStep, AdamUpdate, Device, Rng, Tensor};
 
 /// The GPU, or `None` after a visible `skipped: no CUDA device` line (a failure instead with
 /// `RUSTGRAD_REQUIRE_GPU=1`).
@@ -64,4 +64,34 @@ pub fn without_tf32<T>(f: impl FnOnce() -> T) -> T {
     let result = f();
     tensor::set_tf32(true);
     result
+}
+
+/// One fused Adam step (`Tensor::adam_steps_`, one launch on a GPU) over `params`, with moments
+/// `m = grad / 2`, `v = grad²` (a state as after a few steps) and `hyper(i)` for tensor `i`.
+/// Returns the moments after the step.
+pub fn fused_adam_step(
+    params: &mut [Tensor],
+    grads: &[Tensor],
+    hyper: impl Fn(usize) -> AdamStep,
+) -> Vec<(Tensor, Tensor)> {
+    let mut moments: Vec<(Tensor, Tensor)> = grads
+        .iter()
+        .map(|g| (g.mul_scalar(0.5), g.mul(g)))
+        .collect();
+    let mut updates: Vec<AdamUpdate<'_, Tensor>> = params
+        .iter_mut()
+        .zip(moments.iter_mut())
+        .zip(grads)
+        .enumerate()
+        .map(|(i, ((param, (m, v)), grad))| AdamUpdate {
+            param,
+            grad,
+            m,
+            v,
+            hyper: hyper(i),
+        })
+        .collect();
+    Tensor::adam_steps_(&mut updates);
+    drop(updates);
+    moments
 }
