@@ -30,7 +30,7 @@ mkdir -p "$out/generated"
 python3 "$here/gen_kernel_table.py" "$kernels" "$out/generated/kernels.cpp"
 
 # Each source file compiled on its own, in parallel (the kernels are the slow one).
-driver_sources=(bridge context cubin_reader device device_memory errors fiber grid_runner launch memory_api
+driver_sources=(bridge context cubin_reader device device_memory errors fault_trap fiber grid_runner launch memory_api
                 modules options ptx_reader report streams_events)
 pids=()
 compile() {  # SOURCE OBJECT FLAGS...

@@ -67,7 +67,7 @@ std::string replace_once(std::string source, const std::string &from, const std:
     return source.replace(at, from.size(), to);
 }
 
-bool aborts(void (*body)()) {
+int run_forked(void (*body)()) {
     fflush(nullptr);
     pid_t pid = fork();
     if (pid == 0) {
@@ -76,5 +76,10 @@ bool aborts(void (*body)()) {
     }
     int status = 0;
     waitpid(pid, &status, 0);
+    return status;
+}
+
+bool aborts(void (*body)()) {
+    int status = run_forked(body);
     return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
 }

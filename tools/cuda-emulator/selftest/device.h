@@ -51,6 +51,8 @@ CUresult launch(CUfunction function, Shape grid, Shape block, Args... args) {
     return cuLaunchKernel(function, grid.x, grid.y, grid.z, block.x, block.y, block.z, 0, nullptr, params, nullptr);
 }
 
+// How `body`, run in a forked copy of this process, ends it: the status from waitpid.
+int run_forked(void (*body)());
 // Whether `body`, run in a forked copy of this process, ends it with abort() (SIGABRT).
 bool aborts(void (*body)());
 

@@ -6,7 +6,8 @@
 
 namespace emu::gpu {
 
-constexpr const char *name = "Emulated CUDA device (sm_90, CPU)";
+// Without the architecture: programs print it next to the name, from the compute capability.
+constexpr const char *name = "Emulated CUDA device (CPU)";
 constexpr int compute_major = 9;
 constexpr int compute_minor = 0;
 constexpr int arch = compute_major * 10 + compute_minor;  // "sm_90"

@@ -64,6 +64,11 @@ void Fiber::resume() {
     running = outer;
 }
 
+void Fiber::abandon() {
+    finished_ = true;
+    if (running == this) running = nullptr;
+}
+
 void Fiber::yield() {
     Fiber *self = running;
     if (!self) fatal("yield outside a fiber");

@@ -23,6 +23,9 @@ class Fiber {
     // Runs the fiber until it yields or its entry function returns.
     void resume();
     bool finished() const { return finished_; }
+    // Forgets a fiber that was left without returning or yielding (a kernel fault jumped off its
+    // stack): it counts as finished, and no longer as the running fiber. prepare() reuses it.
+    void abandon();
 
     // Called on a fiber: pauses it, returning control to the resume() that ran it.
     static void yield();

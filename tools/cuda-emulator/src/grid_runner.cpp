@@ -73,16 +73,32 @@ void report_divergence(const std::vector<std::unique_ptr<EmulatedThread>> &threa
          done->index.z, waiting->index.x, waiting->index.y, waiting->index.z, barrier + 1);
 }
 
+// A fiber's entry: one emulated thread, its code marked as kernel code (fault_trap.h). The marks
+// are taken off again while the thread waits at a barrier (__syncthreads), so the scheduler and
+// the fiber switches are never counted as kernel code.
+struct ThreadCode {
+    void (*thread)(void *body);
+    void *body;
+};
+
+void run_thread(void *code) {
+    const auto *c = static_cast<const ThreadCode *>(code);
+    enter_kernel_code();
+    c->thread(c->body);
+    leave_kernel_code();
+}
+
 // Runs one block: all threads to the next barrier, then all on to the next one, and so on.
 // Threads take their turns in index order in even blocks and in reverse order in odd blocks:
 // whichever of two threads writes shared memory and whichever reads it without a barrier in
 // between, in some blocks the reader comes first and reads the NaN poison.
 CUresult run_block(unsigned count, bool reverse, void (*thread)(void *), void *body) {
     auto &threads = threads_for_block(count);
+    ThreadCode code{thread, body};
     for (unsigned i = 0; i < count; ++i) {
         threads[i]->index = thread_index(i, blockDim);
         threads[i]->state = State::running;
-        threads[i]->fiber.prepare(thread, body);
+        threads[i]->fiber.prepare(run_thread, &code);
     }
     for (unsigned barrier = 0;; ++barrier) {
         unsigned waiting = 0, finished = 0;
@@ -129,6 +145,14 @@ CUresult run_with_barriers(const LaunchShape &shape, void (*thread)(void *), voi
     return CUDA_SUCCESS;
 }
 
+void abandon_threads() {
+    current_thread = nullptr;
+    for (auto &t : threads_for_block(0)) {
+        t->state = State::finished;
+        t->fiber.abandon();
+    }
+}
+
 }  // namespace emu
 
 void __syncthreads() {
@@ -140,5 +164,7 @@ void __syncthreads() {
               "or a function pointer?). Write __syncthreads() where the generator can see it.",
               running_kernel.name ? running_kernel.name : "(unknown)");
     current_thread->state = State::at_barrier;
+    leave_kernel_code();
     Fiber::yield();
+    enter_kernel_code();
 }

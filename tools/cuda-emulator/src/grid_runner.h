@@ -11,6 +11,7 @@
 
 #include "cuda_api.h"
 #include "cuda_as_cpp.h"
+#include "fault_trap.h"
 
 namespace emu {
 
@@ -28,11 +29,14 @@ struct RunningKernel {
 };
 extern thread_local RunningKernel running_kernel;
 
-// Runs `one_thread()` for every thread of the grid, blockIdx / threadIdx set.
+// Runs `one_thread()` for every thread of the grid, blockIdx / threadIdx set. The whole loop
+// counts as kernel code (fault_trap.h): around it there is only index arithmetic, which cannot
+// fault, and marking each thread would cost in launches of millions of threads.
 template <class Body>
 void run_plain(const LaunchShape &shape, const Body &one_thread) {
     gridDim = shape.grid;
     blockDim = shape.block;
+    enter_kernel_code();
     for (unsigned bz = 0; bz < shape.grid.z; ++bz)
         for (unsigned by = 0; by < shape.grid.y; ++by)
             for (unsigned bx = 0; bx < shape.grid.x; ++bx) {
@@ -44,11 +48,16 @@ void run_plain(const LaunchShape &shape, const Body &one_thread) {
                             one_thread();
                         }
             }
+    leave_kernel_code();
 }
 
 // The same with fibers and barriers. `thread(body)` runs one thread. Returns
 // CUDA_ERROR_LAUNCH_FAILED (after a message) when a block's threads do not all reach the same
 // barriers: some finished while others waited at a __syncthreads().
 CUresult run_with_barriers(const LaunchShape &shape, void (*thread)(void *body), void *body);
+
+// After a fault in kernel code left the grid by siglongjmp (fault_trap.cpp): forgets the fibers
+// of the block that was running, so none of them is ever resumed where it stopped.
+void abandon_threads();
 
 }  // namespace emu

@@ -11,6 +11,8 @@
 //   a pointer argument outside every live
 //     allocation                            CUDA_ERROR_ILLEGAL_ADDRESS, sticky
 //   a divergent __syncthreads()             CUDA_ERROR_LAUNCH_FAILED, sticky
+//   a fault in kernel code (SIGSEGV/SIGBUS:
+//     an access far outside every buffer)   CUDA_ERROR_ILLEGAL_ADDRESS, sticky (fault_trap.h)
 //   a canary overwritten (out-of-bounds
 //     write)                                CUDA_ERROR_ILLEGAL_ADDRESS, sticky
 //
@@ -24,6 +26,7 @@
 #include "driver_api.h"
 #include "device_limits.h"
 #include "device_memory.h"
+#include "fault_trap.h"
 #include "modules.h"
 #include "report.h"
 
@@ -134,7 +137,8 @@ EMU_API CUresult cuLaunchKernel(CUfunction function, unsigned grid_x, unsigned g
             grid_z, block_x, block_y, block_z, dynamic_shared, kernel.registers,
             entry.threads == Threads::fibers ? "fibers" : "plain");
     running_kernel = {entry.name, entry.threads};
-    CUresult result = entry.run(params, shape, entry.threads);
+    auto grid = [&] { return entry.run(params, shape, entry.threads); };
+    CUresult result = run_trapping_faults(entry.name, grid);
     running_kernel = {nullptr, Threads::plain};
     if (result) return raise_fault(result);
     if (CUresult r = check_canaries(entry.name, touched)) return raise_fault(r);

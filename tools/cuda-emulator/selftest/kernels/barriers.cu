@@ -75,3 +75,13 @@ extern "C" __global__ void __launch_bounds__(64) bounded_block(float *out) {
     __syncthreads();
     out[threadIdx.x] = slots[63 - threadIdx.x];
 }
+
+// After a barrier one thread reads far outside every allocation: a fault on a fiber's stack.
+extern "C" __global__ void wild_read_after_barrier(float *out, const float *x) {
+    __shared__ float slots[BLOCK];
+    slots[threadIdx.x] = x[blockIdx.x * BLOCK + threadIdx.x];
+    __syncthreads();
+    float value = slots[BLOCK - 1 - threadIdx.x];
+    if (blockIdx.x == 1 && threadIdx.x == 7) value = x[1ull << 40];
+    out[blockIdx.x * BLOCK + threadIdx.x] = value;
+}

@@ -38,3 +38,17 @@ __device__ __noinline__ float twice(float v) { return 2.0f * v; }
 extern "C" __global__ void double_values(float *x, u64 n) {
     for (u64 i = (u64)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (u64)blockDim.x * gridDim.x) x[i] = twice(x[i]);
 }
+
+// One thread reads 4 TiB past x, far outside every allocation, as a runaway index would: on a
+// GPU, CUDA_ERROR_ILLEGAL_ADDRESS; on the host, SIGSEGV, which the emulator must turn into that.
+extern "C" __global__ void wild_read(float *out, const float *x) {
+    if (blockIdx.x == 1 && threadIdx.x == 5) out[0] = x[1ull << 40];
+}
+
+// Tells the host it runs (flag = 1), then waits a while for flag = 2, which never comes: the
+// self-test's other host thread faults meanwhile, outside kernel code, and must crash the process.
+extern "C" __global__ void wait_for_host(volatile u32 *flag) {
+    flag[0] = 1;
+    for (u64 spins = 0; spins < (1ull << 32) && flag[0] != 2; ++spins) {
+    }
+}
