@@ -22,12 +22,17 @@ pub enum Error {
         path: PathBuf,
         problems: Vec<String>,
     },
-    /// Training diverged: the loss stopped being a finite number.
+    /// Training diverged: the loss stopped being a finite number. `broken_parameter` names a
+    /// parameter that already held NaN or infinity before the step (then the cause is the
+    /// weights, not the learning rate).
     NonFiniteLoss {
         epoch: usize,
         step: usize,
         loss: f32,
+        broken_parameter: Option<String>,
     },
+    /// An output file cannot or must not be written (checked before any work starts).
+    OutputRefused { path: PathBuf, why: String },
     /// The GPU ran out of memory during a step.
     OutOfMemory { batch_size: usize, detail: String },
     /// A device could not be used.
@@ -58,11 +63,28 @@ impl fmt::Display for Error {
                 path.display(),
                 problems.join("\n  ")
             ),
-            Error::NonFiniteLoss { epoch, step, loss } => write!(
+            Error::NonFiniteLoss {
+                epoch,
+                step,
+                loss,
+                broken_parameter: None,
+            } => write!(
                 f,
-                "training stopped: the loss became {loss} at epoch {epoch}, step {step}. \
-                 Try a lower learning rate (--lr)"
+                "training stopped: the loss became {loss} at epoch {epoch}, step {step}, with every \
+                 weight still finite before the step. Try a lower learning rate (--lr)"
             ),
+            Error::NonFiniteLoss {
+                epoch,
+                step,
+                loss,
+                broken_parameter: Some(name),
+            } => write!(
+                f,
+                "training stopped: the loss became {loss} at epoch {epoch}, step {step} because the \
+                 weights were already broken: {name} holds NaN or infinity. Start again from a fresh \
+                 initialisation or a sound checkpoint"
+            ),
+            Error::OutputRefused { path, why } => write!(f, "{}: {why}", path.display()),
             Error::OutOfMemory { batch_size, detail } => write!(
                 f,
                 "the GPU ran out of memory at batch size {batch_size}; try --batch-size {} ({detail})",

@@ -125,6 +125,7 @@ impl StepResult {
                 epoch,
                 step: self.step,
                 loss,
+                broken_parameter: None,
             });
         }
         let examples = self.labels.numel();
