@@ -21,39 +21,43 @@ use rustgrad::tensor::Rng;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(about = "Train AlexNet on Fashion-MNIST resized to 224x224")]
+#[command(about = "Train AlexNet on Fashion-MNIST resized to 224x224", version)]
 struct Args {
     /// cpu or cuda (default: cuda when built with --features cuda and a GPU is present, else cpu)
-    #[arg(long)]
+    #[arg(long, value_parser = ["cpu", "cuda"])]
     device: Option<String>,
-    #[arg(long, default_value_t = 5)]
-    epochs: usize,
-    #[arg(long, default_value_t = 128)]
+    /// Passes over the training set, 0 to 1000; 0 with --load only evaluates the checkpoint
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(0..=1000))]
+    epochs: u16,
+    /// Images per training step, at least 1 (and as many as memory allows: checked before training)
+    #[arg(long, default_value_t = 128, value_parser = common::at_least_one)]
     batch_size: usize,
-    #[arg(long, default_value_t = 0.001)]
+    /// Adam's learning rate, a number above 0
+    #[arg(long, default_value_t = 0.001, value_parser = common::positive_number, allow_hyphen_values = true)]
     lr: f32,
-    /// Side of the square images fed to the network (Fashion-MNIST is 28x28).
-    #[arg(long, default_value_t = 224)]
+    #[arg(long, default_value_t = 224, value_parser = image_side, help = resize_help())]
     resize: usize,
     /// Folder with the four IDX files (default: $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist)
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Train on the first N training images only
-    #[arg(long)]
+    /// Train on the first N training images only (N >= 1)
+    #[arg(long, value_parser = common::at_least_one)]
     limit_train: Option<usize>,
-    /// Test on the first N test images only (file order)
-    #[arg(long)]
+    /// Test on the first N test images only, in file order (N >= 1)
+    #[arg(long, value_parser = common::at_least_one)]
     limit_test: Option<usize>,
     /// Seed of initialisation, shuffling and dropout
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Write a safetensors checkpoint (PyTorch names) after every epoch
+    /// Write a safetensors checkpoint (PyTorch names) after every epoch; an existing file is
+    /// replaced only if it is a regular, writable file
     #[arg(long)]
     save: Option<PathBuf>,
     /// Start from a checkpoint; with --epochs 0, only evaluate it
     #[arg(long)]
     load: Option<PathBuf>,
-    /// Write the training curve as CSV (epoch, train loss, train acc, test acc, seconds)
+    /// Write the training curve as CSV (epoch, train loss, train acc, test acc, seconds) after
+    /// every epoch; same rule as --save
     #[arg(long)]
     metrics: Option<PathBuf>,
     /// TF32 tensor-core math on the GPU for all GEMMs (on) or none (off); default: PyTorch's
@@ -62,11 +66,43 @@ struct Args {
     tf32: Option<String>,
 }
 
+/// `--resize`'s help, with the range AlexNet accepts.
+fn resize_help() -> String {
+    let sizes = AlexNet::input_sizes();
+    format!(
+        "Side of the square images fed to the network, {} to {} pixels (Fashion-MNIST is 28x28, resized bilinearly)",
+        sizes.start(),
+        sizes.end()
+    )
+}
+
+/// `--resize`: a side AlexNet accepts (its fc.0 layer takes 5×5 feature maps).
+fn image_side(text: &str) -> Result<usize, String> {
+    let side = common::at_least_one(text)?;
+    let sizes = AlexNet::input_sizes();
+    if AlexNet::accepts(side) {
+        Ok(side)
+    } else {
+        Err(format!(
+            "AlexNet takes images of {} to {} pixels (after its convolutions and pools fc.0 needs 5x5 feature maps)",
+            sizes.start(),
+            sizes.end()
+        ))
+    }
+}
+
 fn main() {
     common::main_with(|| run(&Args::parse()));
 }
 
 fn run(args: &Args) -> common::AnyResult<()> {
+    if args.epochs == 0 && args.load.is_none() {
+        return Err("--epochs 0 evaluates a trained model: give it with --load PATH".into());
+    }
+    common::check_outputs(&[
+        ("--save", args.save.as_deref()),
+        ("--metrics", args.metrics.as_deref()),
+    ])?;
     let device = common::choose_device(args.device.as_deref())?;
     if let Some(tf32) = &args.tf32 {
         rustgrad::tensor::set_tf32(tf32 == "on");
@@ -74,6 +110,7 @@ fn run(args: &Args) -> common::AnyResult<()> {
     let mut data = FashionMnist::load(args.data_dir.as_deref())?;
     data.train.truncate(args.limit_train.unwrap_or(usize::MAX));
     data.test.truncate(args.limit_test.unwrap_or(usize::MAX));
+    check_memory(args, &data, device)?;
 
     let mut model = AlexNet::new(&mut Rng::new(args.seed));
     if let Some(path) = &args.load {
@@ -99,7 +136,7 @@ fn run(args: &Args) -> common::AnyResult<()> {
         &mut optimizer,
         &data,
         feed,
-        args.epochs,
+        args.epochs as usize,
         args.seed,
         |model, r| {
             curve.push(format!(
@@ -119,6 +156,24 @@ fn run(args: &Args) -> common::AnyResult<()> {
             Ok(())
         },
     )
+}
+
+/// Refuses a batch size whose memory floor exceeds the device (a batch never holds more images
+/// than its split).
+fn check_memory(
+    args: &Args,
+    data: &FashionMnist,
+    device: rustgrad::tensor::Device,
+) -> Result<(), String> {
+    let size = args.resize;
+    let (floor, split): (fn(usize, usize) -> f64, usize) = if args.epochs > 0 {
+        (AlexNet::training_bytes_at_least, data.train.len())
+    } else {
+        (AlexNet::evaluation_bytes_at_least, data.test.len())
+    };
+    let batch = args.batch_size.min(split);
+    let per_image = floor(1, size) - floor(0, size);
+    common::check_memory(floor(batch, size), batch, per_image, device)
 }
 
 fn print_summary(
@@ -150,5 +205,5 @@ fn write_metrics(path: &Path, rows: &[String]) -> rustgrad::nn::Result<()> {
         csv.push_str(row);
         csv.push('\n');
     }
-    checkpoint::write_atomically(path, csv.as_bytes())
+    rustgrad::nn::output_file::write_atomically(path, csv.as_bytes())
 }

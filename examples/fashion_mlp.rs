@@ -16,19 +16,24 @@ use rustgrad::tensor::{Device, Rng};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(about = "Train an MLP on Fashion-MNIST (28x28) on the CPU")]
+#[command(about = "Train an MLP on Fashion-MNIST (28x28) on the CPU", version)]
 struct Args {
-    #[arg(long, default_value_t = 5)]
+    /// Passes over the training set, at least 1
+    #[arg(long, default_value_t = 5, value_parser = common::at_least_one)]
     epochs: usize,
-    #[arg(long, default_value_t = 128)]
+    /// Images per training step, at least 1
+    #[arg(long, default_value_t = 128, value_parser = common::at_least_one)]
     batch_size: usize,
-    #[arg(long, default_value_t = 0.001)]
+    /// Adam's learning rate, a number above 0
+    #[arg(long, default_value_t = 0.001, value_parser = common::positive_number, allow_hyphen_values = true)]
     lr: f32,
-    #[arg(long, default_value_t = 256)]
+    /// Units in each of the two hidden layers, at least 1
+    #[arg(long, default_value_t = 256, value_parser = common::at_least_one)]
     hidden: usize,
     /// Folder with the four IDX files (default: $FASHION_MNIST_DIR, else /usr/share/datasets/fashion-mnist)
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Seed of initialisation and shuffling
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }

@@ -7,6 +7,9 @@
 //! `cargo run --release --example layer_timing -- --layer conv3 [--batch 32] [--repeats 5]`
 //! `cargo run --release --example layer_timing -- --layer step`
 
+#[path = "common/mod.rs"]
+mod common;
+
 use clap::Parser;
 use rustgrad::autograd::Var;
 use rustgrad::nn::models::AlexNet;
@@ -20,14 +23,16 @@ use std::time::Instant;
 #[command(about = "Time one AlexNet conv layer (forward, gradients) or one training step")]
 struct Args {
     /// conv1 … conv5, or step
-    #[arg(long)]
+    #[arg(long, value_parser = ["conv1", "conv2", "conv3", "conv4", "conv5", "step"])]
     layer: String,
-    #[arg(long, default_value_t = 32)]
+    /// Images per batch, at least 1
+    #[arg(long, default_value_t = 32, value_parser = common::at_least_one)]
     batch: usize,
-    #[arg(long, default_value_t = 5)]
+    /// Timed runs (the fastest is reported), at least 1
+    #[arg(long, default_value_t = 5, value_parser = common::at_least_one)]
     repeats: usize,
     /// cpu or cuda
-    #[arg(long, default_value = "cpu")]
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "cuda"])]
     device: String,
 }
 

@@ -9,6 +9,7 @@ use rustgrad::nn::optim::Optimizer;
 use rustgrad::nn::training::{evaluate, train_epoch, Feed, Progress};
 use rustgrad::nn::Module;
 use rustgrad::tensor::Device;
+use std::path::Path;
 use std::time::Instant;
 
 pub type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -134,4 +135,82 @@ fn check_cuda() -> Result<(), String> {
         .to(Device::Cuda(0))
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// `--lr`: a finite number above 0 (a negative rate climbs the loss instead of descending it).
+pub fn positive_number(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        Ok(value) => Err(format!("{value} is not a finite number above 0")),
+        Err(e) => Err(format!("'{text}' is not a number ({e})")),
+    }
+}
+
+/// Counts of at least 1: batch sizes, image limits, repeats.
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(value) => Ok(value),
+        Err(e) => Err(format!("'{text}' is not a whole number ({e})")),
+    }
+}
+
+/// Checks every output path before any work starts (a refusal after an hour of training would
+/// lose the hour): each may be written by `output_file::write_atomically`.
+pub fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), String> {
+    for (option, path) in outputs {
+        if let Some(path) = path {
+            rustgrad::nn::output_file::check(path).map_err(|e| format!("{option} {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a run whose memory floor (`needed` bytes, what the model keeps for one training
+/// step at `batch`) clearly exceeds what `device` has, naming a batch size that fits.
+pub fn check_memory(
+    needed: f64,
+    batch: usize,
+    per_image: f64,
+    device: Device,
+) -> Result<(), String> {
+    let Some(available) = available_memory(device) else {
+        return Ok(());
+    };
+    if needed <= available {
+        return Ok(());
+    }
+    let gib = |bytes: f64| bytes / (1u64 << 30) as f64;
+    let fits = ((available - (needed - per_image * batch as f64)) / per_image).floor();
+    // The floor leaves out scratch buffers and the backward pass's gradients: suggest half of
+    // what the floor allows, rounded down to a power of two.
+    let advice = if fits >= 2.0 {
+        let suggestion = 1usize << ((fits / 2.0) as usize).ilog2();
+        format!("try --batch-size {suggestion}")
+    } else {
+        "even one image barely fits: use a machine with more memory".to_string()
+    };
+    Err(format!(
+        "a training step at batch size {batch} needs at least {:.1} GiB on {device}, which has {:.1} GiB available; {advice}",
+        gib(needed),
+        gib(available)
+    ))
+}
+
+/// Bytes `device` can hold: the CPU's available memory (`MemAvailable`), a GPU's total memory.
+fn available_memory(device: Device) -> Option<f64> {
+    match device {
+        Device::Cpu => {
+            let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+            let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024.0)
+        }
+        #[cfg(feature = "cuda")]
+        Device::Cuda(ordinal) => rustgrad::tensor::cuda::device(ordinal)
+            .ok()
+            .map(|gpu| gpu.total_memory() as f64),
+        #[cfg(not(feature = "cuda"))]
+        Device::Cuda(_) => None,
+    }
 }

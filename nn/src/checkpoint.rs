@@ -2,16 +2,15 @@
 //! `safetensors.torch.load_file` reads ours and `safetensors.torch.save_file(model.state_dict())`
 //! writes files we read.
 //!
-//! Saving is atomic: the bytes go to a temporary file in the same folder, are flushed to disk,
-//! and only then renamed over the target. A crash or Ctrl-C at any moment leaves either the old
-//! checkpoint or the new one, never a half-written file.
+//! Saving is atomic and refuses to replace what is not a writable regular file (see
+//! [`output_file`](crate::output_file)). Loading checks names, shapes and values: a checkpoint
+//! that does not fit the model, or holds NaN or infinity, changes nothing.
 
 use crate::error::{io_error, Error, Result};
 use crate::Module;
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tensor::Tensor;
 
 /// Writes named tensors (copied to the host) as an F32 safetensors file, atomically.
@@ -34,29 +33,7 @@ pub fn save(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
             problem: format!("could not encode: {e}"),
         }
     })?;
-    write_atomically(path, &bytes)
-}
-
-/// Writes `bytes` to a temporary sibling of `path`, syncs it, then renames it over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let temporary = temporary_sibling(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.map_err(io_error(path))
-}
-
-fn temporary_sibling(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
+    crate::output_file::write_atomically(path, &bytes)
 }
 
 /// Reads every tensor of a safetensors file as f32 (F16 and BF16 are widened), on the CPU.
@@ -159,9 +136,29 @@ pub fn load_module(module: &mut dyn Module, path: &Path) -> Result<()> {
             problems,
         });
     }
+    if let Some(problem) = first_non_finite(&tensors) {
+        return Err(Error::CorruptCheckpoint {
+            path: path.to_path_buf(),
+            problem,
+        });
+    }
     for (name, parameter) in module.parameters_mut() {
         let value = tensors.remove(&name).expect("checked above");
         parameter.value = value.to(parameter.value.device())?;
     }
     Ok(())
+}
+
+/// "tensor fc.0.weight holds NaN at element 17 of 26214400": weights like that would only make
+/// every prediction NaN (and an evaluation report nonsense such as "test acc 0.0977").
+fn first_non_finite(tensors: &BTreeMap<String, Tensor>) -> Option<String> {
+    tensors.iter().find_map(|(name, tensor)| {
+        let values = tensor.to_vec();
+        let (at, value) = values.iter().enumerate().find(|(_, v)| !v.is_finite())?;
+        Some(format!(
+            "tensor {name} holds {value} at element {at} of {}; the weights in this file are broken \
+             (saved from a diverged run?): use an earlier checkpoint",
+            values.len()
+        ))
+    })
 }

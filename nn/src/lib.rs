@@ -30,6 +30,7 @@ pub mod loss;
 pub mod models;
 mod module;
 pub mod optim;
+pub mod output_file;
 mod parameter;
 pub mod training;
 

@@ -76,6 +76,9 @@ fn train_epoch_unguarded(
     let mut unread = Vec::new();
     let mut last_read = Instant::now();
     let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
+    // Which parameter (if any) is already NaN or infinite: then a NaN loss is the weights' fault,
+    // not the learning rate's. Sixteen sums for AlexNet, once per epoch.
+    let broken_parameter = first_non_finite_parameter(model);
     for (step, indices) in batches.iter().enumerate() {
         let batch = data.batch(indices)?;
         let mut ctx =
@@ -96,13 +99,40 @@ fn train_epoch_unguarded(
         let last_step = step + 1 == batches.len();
         if last_step || last_read.elapsed() >= READ_INTERVAL {
             for result in unread.drain(..) {
-                result.add_to(&mut progress, epoch)?;
+                result
+                    .add_to(&mut progress, epoch)
+                    .map_err(|e| blame_weights(e, &broken_parameter))?;
             }
             last_read = Instant::now();
             on_step(&progress);
         }
     }
     Ok(progress)
+}
+
+/// The name of the first parameter holding NaN or infinity (the sum of its values is then not
+/// finite either).
+fn first_non_finite_parameter(model: &dyn Module) -> Option<String> {
+    model
+        .parameters()
+        .into_iter()
+        .find(|(_, p)| !p.value.sum().item().is_finite())
+        .map(|(name, _)| name)
+}
+
+/// A non-finite loss names the parameter that was broken before the epoch, if one was.
+fn blame_weights(error: Error, broken: &Option<String>) -> Error {
+    match error {
+        Error::NonFiniteLoss {
+            epoch, step, loss, ..
+        } => Error::NonFiniteLoss {
+            epoch,
+            step,
+            loss,
+            broken_parameter: broken.clone(),
+        },
+        other => other,
+    }
 }
 
 /// How often the training loop reads losses and accuracies back from the device.

@@ -32,7 +32,7 @@ impl UnaryOp {
             UnaryOp::Exp => x.exp(),
             UnaryOp::Log => x.ln(),
             UnaryOp::Sqrt => x.sqrt(),
-            UnaryOp::Relu => x.max(0.0),
+            UnaryOp::Relu => relu(x),
             UnaryOp::Step => {
                 if x > 0.0 {
                     1.0
@@ -44,6 +44,16 @@ impl UnaryOp {
             UnaryOp::AddScalar(s) => x + s,
             UnaryOp::MulScalar(s) => x * s,
         }
+    }
+}
+
+/// `max(x, 0)`, except that NaN stays NaN (as in PyTorch): `f32::max` would turn it into 0 and
+/// hide broken weights from every layer after a ReLU.
+pub fn relu(x: f32) -> f32 {
+    if x > 0.0 || x.is_nan() {
+        x
+    } else {
+        0.0
     }
 }
 

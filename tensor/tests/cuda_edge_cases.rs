@@ -93,3 +93,17 @@ fn an_allocation_larger_than_the_gpu_is_out_of_memory() {
     // The device is still usable afterwards.
     assert_eq!(column.sum().item(), 0.0);
 }
+
+#[test]
+fn relu_keeps_nan_on_the_gpu_too() {
+    let Some(device) = gpu() else { return };
+    let x = Tensor::from_vec(vec![f32::NAN, -1.0, 2.0, 0.0], [1, 4, 1])
+        .to(device)
+        .unwrap();
+    let bias = Tensor::zeros([4]).to(device).unwrap();
+    for (what, out) in [("relu", x.relu()), ("bias_relu", x.bias_relu(&bias, 1))] {
+        let out = out.to_vec();
+        assert!(out[0].is_nan(), "{what}: {out:?}");
+        assert_eq!(out[1..], [0.0, 2.0, 0.0], "{what}");
+    }
+}

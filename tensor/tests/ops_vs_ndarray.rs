@@ -176,3 +176,18 @@ fn gather_images_picks_scales_and_resizes_like_the_separate_ops() {
     let expected = Tensor::from_vec(by_hand, [3, 1, 5, 6]).resize_bilinear(9, 9);
     assert_close(&batch, &expected.to_ndarray());
 }
+
+#[test]
+fn relu_keeps_nan_as_pytorch_does() {
+    // f32::max(NaN, 0) is 0: a ReLU built on it would hide broken weights from every later layer.
+    let x = Tensor::from_vec(vec![f32::NAN, -1.0, 2.0, 0.0], [4]);
+    let relu = x.relu().to_vec();
+    assert!(relu[0].is_nan());
+    assert_eq!(relu[1..], [0.0, 2.0, 0.0]);
+    let fused = x
+        .reshape([1, 4, 1])
+        .bias_relu(&Tensor::zeros([4]), 1)
+        .to_vec();
+    assert!(fused[0].is_nan());
+    assert_eq!(fused[1..], [0.0, 2.0, 0.0]);
+}

@@ -35,6 +35,36 @@ const CONV_LAYERS: [(usize, usize, usize, usize, usize, bool); 5] = [
 ];
 const FC_LAYERS: [(usize, usize); 3] = [(6400, 4096), (4096, 4096), (4096, 10)];
 
+/// The side of the feature maps after the last max-pool: fc.0 takes 256 · 5 · 5 = 6400 inputs.
+const FEATURE_SIDE: usize = 5;
+
+/// Weights and biases of every layer.
+fn parameter_count() -> usize {
+    CONV_LAYERS
+        .iter()
+        .map(|&(cin, cout, kernel, ..)| cout * cin * kernel * kernel + cout)
+        .chain(FC_LAYERS.iter().map(|&(i, o)| o * i + o))
+        .sum()
+}
+
+/// The sides of every conv layer's output and, for pooled layers, of the pool's output, for
+/// `size`×`size` images; `None` if the image is too small for some layer.
+fn layer_sides(size: usize) -> Option<Vec<(usize, Option<usize>)>> {
+    let mut side = size;
+    let mut sides = Vec::new();
+    for (_, _, kernel, stride, padding, pooled) in CONV_LAYERS {
+        let conv = Conv2dGeometry::out_size(side, kernel, stride, padding)?;
+        let pool = if pooled {
+            Some(Conv2dGeometry::out_size(conv, 3, 2, 0)?)
+        } else {
+            None
+        };
+        side = pool.unwrap_or(conv);
+        sides.push((conv, pool));
+    }
+    Some(sides)
+}
+
 impl AlexNet {
     /// A freshly initialised AlexNet (PyTorch's default initialisation, seeded).
     pub fn new(rng: &mut Rng) -> Self {
@@ -60,6 +90,56 @@ impl AlexNet {
             conv: Sequential::new(conv),
             fc: Sequential::new(fc),
         }
+    }
+
+    /// Whether `size`×`size` images fit: the features after the last pool must be 5×5.
+    pub fn accepts(size: usize) -> bool {
+        let last_pool =
+            layer_sides(size).and_then(|sides| sides.last().and_then(|&(_, pool)| pool));
+        last_pool == Some(FEATURE_SIDE)
+    }
+
+    /// The image sides AlexNet accepts, smallest to largest (195..=226: fc.0 fixes the feature
+    /// maps at 5×5, and every stride-2 pool and the stride-4 conv1 round down).
+    pub fn input_sizes() -> std::ops::RangeInclusive<usize> {
+        let candidates = 1..=4 * 1024;
+        let first = candidates.clone().find(|&s| AlexNet::accepts(s));
+        let last = candidates.rev().find(|&s| AlexNet::accepts(s));
+        first.expect("some size fits")..=last.expect("some size fits")
+    }
+
+    /// Bytes a training step needs at least, for `batch` images of `size`×`size`: the outputs
+    /// every layer keeps for the backward pass (convolution, ReLU, pooling values and argmax
+    /// positions, Linear, ReLU, dropout mask and output), plus the parameters with their
+    /// gradients and Adam's two moments. Scratch buffers and the gradients of the backward pass
+    /// come on top, so the real peak is higher: this is the floor a refusal can rely on.
+    pub fn training_bytes_at_least(batch: usize, size: usize) -> f64 {
+        let floats_per_image: usize = layer_sides(size)
+            .unwrap_or_default()
+            .iter()
+            .zip(CONV_LAYERS)
+            .map(|(&(conv, pool), (_, cout, ..))| {
+                2 * cout * conv * conv + pool.map_or(0, |p| 2 * cout * p * p)
+            })
+            .sum::<usize>()
+            + FC_LAYERS
+                .iter()
+                .map(|&(_, outputs)| 4 * outputs)
+                .sum::<usize>();
+        4.0 * (batch as f64 * floats_per_image as f64 + 4.0 * parameter_count() as f64)
+    }
+
+    /// Bytes an evaluation pass needs at least for `batch` images: the parameters, and the
+    /// largest layer's input and output at once (nothing is kept for a backward pass).
+    pub fn evaluation_bytes_at_least(batch: usize, size: usize) -> f64 {
+        let largest_output = layer_sides(size)
+            .unwrap_or_default()
+            .iter()
+            .zip(CONV_LAYERS)
+            .map(|(&(conv, _), (_, cout, ..))| cout * conv * conv)
+            .max()
+            .unwrap_or(0);
+        4.0 * (2.0 * batch as f64 * largest_output as f64 + parameter_count() as f64)
     }
 
     /// Each convolution's geometry (conv1 … conv5) for a batch of `size`×`size` images: what
@@ -111,5 +191,26 @@ impl Module for AlexNet {
         let mut named = prefixed("conv", self.conv.parameters_mut());
         named.extend(prefixed("fc", self.fc.parameters_mut()));
         named
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_sizes_whose_features_are_5x5() {
+        assert_eq!(AlexNet::input_sizes(), 195..=226);
+        assert!(AlexNet::accepts(224) && !AlexNet::accepts(194) && !AlexNet::accepts(227));
+        assert!(!AlexNet::accepts(0) && !AlexNet::accepts(10));
+    }
+
+    #[test]
+    fn memory_floor_of_a_training_step() {
+        // 46.8M parameters × 4 copies × 4 bytes ≈ 0.75 GB, plus ~5.8 MB of kept outputs per image.
+        let empty = AlexNet::training_bytes_at_least(0, 224);
+        assert!((empty / 1e9 - 0.749).abs() < 0.01, "{empty}");
+        let per_image = AlexNet::training_bytes_at_least(1, 224) - empty;
+        assert!((per_image / 1e6 - 5.8).abs() < 0.1, "{per_image}");
     }
 }

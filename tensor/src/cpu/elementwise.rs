@@ -1,6 +1,6 @@
 //! Elementwise kernels on the CPU: unary functions and broadcasting binary operations.
 
-use crate::backend::{AxisLayout, BinaryOp, UnaryOp};
+use crate::backend::{relu, AxisLayout, BinaryOp, UnaryOp};
 use crate::Shape;
 use rayon::prelude::*;
 
@@ -149,7 +149,7 @@ pub fn bias_relu(x: &[f32], bias: &[f32], l: AxisLayout) -> Vec<f32> {
                 out_row
                     .iter_mut()
                     .zip(x_row)
-                    .for_each(|(o, &v)| *o = (v + b).max(0.0));
+                    .for_each(|(o, &v)| *o = relu(v + b));
             }
         });
     out

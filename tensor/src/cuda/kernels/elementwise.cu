@@ -1,13 +1,16 @@
 // Elementwise kernels: unary functions, broadcasting binary operations, dropout masks.
 // Launched from ../elementwise.rs.
 
+// max(v, 0), except that NaN stays NaN, as in PyTorch (fmaxf would return 0 and hide it).
+__device__ float relu(float v) { return v > 0.0f || isnan(v) ? v : 0.0f; }
+
 __device__ float unary_op(UnaryCode op, float v, float param) {
     switch (op) {
         case UnaryCode::Neg: return -v;
         case UnaryCode::Exp: return expf(v);
         case UnaryCode::Log: return logf(v);
         case UnaryCode::Sqrt: return sqrtf(v);
-        case UnaryCode::Relu: return v > 0.0f ? v : 0.0f;
+        case UnaryCode::Relu: return relu(v);
         case UnaryCode::Step: return v > 0.0f ? 1.0f : 0.0f;
         case UnaryCode::Powf: return powf(v, param);
         case UnaryCode::AddScalar: return v + param;
@@ -73,5 +76,5 @@ extern "C" __global__ void fill(float *out, u64 n, float value) {
 
 // max(x + bias[channel], 0) over [outer, channels, inner]: a layer's bias and ReLU in one pass.
 extern "C" __global__ void bias_relu(float *out, const float *x, const float *bias, u64 n, u32 channels, u32 inner) {
-    FOR_EACH_INDEX(i, n) { out[i] = fmaxf(x[i] + bias[(i / inner) % channels], 0.0f); }
+    FOR_EACH_INDEX(i, n) { out[i] = relu(x[i] + bias[(i / inner) % channels]); }
 }

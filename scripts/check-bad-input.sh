@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Ordinary mistakes on the command line end at once, before any work, with a non-zero exit and a
+# message that names the cause, and change no file. Runs the release builds of the examples.
+#
+#   bash scripts/check-bad-input.sh
+#
+# Last line: `bad input: N cases, 0 failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --release --example alexnet --example fashion_mlp || exit 1
+alexnet=target/release/examples/alexnet
+fashion_mlp=target/release/examples/fashion_mlp
+scratch=$(mktemp -d)
+trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
+
+# Files that must come through untouched.
+mkdir "$scratch/folder" "$scratch/empty-data"
+printf 'keep me' > "$scratch/read-only.safetensors" && chmod 0444 "$scratch/read-only.safetensors"
+ln -s /dev/full "$scratch/link-to-device"
+mkfifo "$scratch/fifo"
+
+cases=0 failed=0
+# expect MESSAGE COMMAND...: the command must exit non-zero within 60 s, print MESSAGE, and
+# print no epoch line (nothing was trained).
+expect() {
+  local message=$1; shift
+  cases=$((cases + 1))
+  local output status
+  output=$(timeout 60 "$@" 2>&1)
+  status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -qF -- "$message" <<<"$output" &&
+    ! grep -q "^epoch 1," <<<"$output"; then
+    echo "ok    ${*#$alexnet}"
+    echo "      -> $(grep -F -m1 -- "$message" <<<"$output")"
+  else
+    echo "FAIL  $* (exit $status), expected: $message"
+    echo "$output" | tail -5 | sed 's/^/      /'
+    failed=$((failed + 1))
+  fi
+}
+
+echo "== output paths (checked before the data is even read)"
+expect "--metrics /dev/full: is a device, not a file" $alexnet --device cpu --metrics /dev/full
+expect "is a directory; give a file name inside it" $alexnet --device cpu --save "$scratch/folder"
+expect "is read-only, so it will not be replaced" $alexnet --device cpu --save "$scratch/read-only.safetensors"
+expect "is a device, not a file" $alexnet --device cpu --save "$scratch/link-to-device"
+expect "is a named pipe (FIFO), not a file" $alexnet --device cpu --metrics "$scratch/fifo"
+expect "create it first" $alexnet --device cpu --save "$scratch/no/such/folder/model.safetensors"
+
+echo "== numbers"
+expect "-1 is not a finite number above 0" $alexnet --device cpu --lr -1
+expect "0 is not a finite number above 0" $alexnet --device cpu --lr 0
+expect "inf is not a finite number above 0" $alexnet --device cpu --lr inf
+expect "'fast' is not a number" $alexnet --device cpu --lr fast
+expect "--batch-size <BATCH_SIZE>': must be at least 1" $alexnet --device cpu --batch-size 0
+expect "--limit-train <LIMIT_TRAIN>': must be at least 1" $alexnet --device cpu --limit-train 0
+expect "--limit-test <LIMIT_TEST>': must be at least 1" $alexnet --device cpu --limit-test 0
+expect "5000 is not in 0..=1000" $alexnet --device cpu --epochs 5000
+expect "--epochs 0 evaluates a trained model: give it with --load PATH" $alexnet --device cpu --epochs 0
+expect "AlexNet takes images of 195 to 226 pixels" $alexnet --device cpu --resize 100000
+expect "AlexNet takes images of 195 to 226 pixels" $alexnet --device cpu --resize 194
+expect "try --batch-size" $alexnet --device cpu --batch-size 100000
+expect "invalid value 'gpu' for '--device" $alexnet --device gpu
+expect "must be at least 1" $fashion_mlp --batch-size 0
+expect "-0.5 is not a finite number above 0" $fashion_mlp --lr -0.5
+
+echo "== inputs"
+expect "Fashion-MNIST not found" $alexnet --device cpu --data-dir "$scratch/empty-data"
+expect "no-such-checkpoint.safetensors" $alexnet --device cpu --epochs 0 --load "$scratch/no-such-checkpoint.safetensors"
+
+echo "== nothing was changed"
+cases=$((cases + 1))
+if [ -c /dev/full ] && [ "$(cat "$scratch/read-only.safetensors")" = "keep me" ] && [ -L "$scratch/link-to-device" ] &&
+  [ -p "$scratch/fifo" ] && [ -d "$scratch/folder" ] && [ -z "$(ls -A "$scratch/folder")" ]; then
+  echo "ok    /dev/full, the read-only file, the link, the FIFO and the folder are as they were"
+else
+  echo "FAIL  a file was changed: $(ls -la "$scratch")"
+  failed=$((failed + 1))
+fi
+
+echo "bad input: $cases cases, $failed failed"
+[ "$failed" -eq 0 ]
