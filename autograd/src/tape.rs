@@ -27,10 +27,13 @@ pub(crate) struct TapeInner {
 }
 
 impl TapeInner {
-    pub(crate) fn push(&self, inputs: Vec<(usize, GradFn)>) -> usize {
+    /// Appends the node of `op`'s output. `#[track_caller]` (as is every op that records) so
+    /// that recording after `backward` is reported at the line of the user's op.
+    #[track_caller]
+    pub(crate) fn push(&self, op: &str, inputs: Vec<(usize, GradFn)>) -> usize {
         assert!(
             !self.consumed.get(),
-            "this tape's backward() has already run; record a new forward pass on a new Tape"
+            "{op}: this tape's backward() has already run; record a new forward pass on a new Tape"
         );
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node { inputs });
@@ -50,8 +53,9 @@ impl Tape {
     }
 
     /// A tracked input (typically a parameter): `backward` will report its gradient.
+    #[track_caller]
     pub fn leaf(&self, value: Tensor) -> Var {
-        let id = self.inner.push(Vec::new());
+        let id = self.inner.push("leaf", Vec::new());
         Var::tracked(value, Rc::clone(&self.inner), id)
     }
 

@@ -52,11 +52,19 @@ impl Var {
         self.node.is_some()
     }
 
-    /// Wraps an op's output: when any input is tracked, appends a node whose backward rules are
-    /// the given closures (one per input, mapping the output gradient to that input's gradient).
-    /// Untracked inputs' rules are dropped unused, so no gradient is computed for constants.
+    /// Wraps the output of `op`: when any input is tracked, appends a node whose backward rules
+    /// are the given closures (one per input, mapping the output gradient to that input's
+    /// gradient). Untracked inputs' rules are dropped unused, so no gradient is computed for
+    /// constants. `op` names the op in the panic when the tape's `backward` has already run.
+    ///
+    /// Like every op method, this is `#[track_caller]`: a panic here (inputs from two tapes, a
+    /// consumed tape) or in a tensor op points at the user's line, not at autograd's.
     #[track_caller]
-    pub(crate) fn record<const N: usize>(value: Tensor, inputs: [(&Var, GradFn); N]) -> Var {
+    pub(crate) fn record<const N: usize>(
+        op: &str,
+        value: Tensor,
+        inputs: [(&Var, GradFn); N],
+    ) -> Var {
         let mut tape: Option<Rc<TapeInner>> = None;
         let mut rules = Vec::new();
         for (input, grad_fn) in inputs {
@@ -66,7 +74,7 @@ impl Var {
             match &tape {
                 Some(t) => assert!(
                     Rc::ptr_eq(t, input_tape),
-                    "an op mixes Vars from two different tapes"
+                    "{op}: an op mixes Vars from two different tapes"
                 ),
                 None => tape = Some(Rc::clone(input_tape)),
             }
@@ -74,7 +82,7 @@ impl Var {
         }
         match tape {
             Some(tape) => {
-                let id = tape.push(rules);
+                let id = tape.push(op, rules);
                 Var::tracked(value, tape, id)
             }
             None => Var::constant(value),

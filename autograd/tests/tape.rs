@@ -72,3 +72,85 @@ fn shape_mistakes_in_var_ops_panic_like_tensor_ops() {
     let x = tape.leaf(Tensor::zeros([1, 3, 8, 8]));
     x.conv2d(&tape.leaf(Tensor::zeros([4, 2, 3, 3])), None, 1, 0);
 }
+
+/// Runs `f`, which must panic, and returns the panic's message and the line it was reported at
+/// (in this file; the test fails if it was reported in another file, e.g. the library's).
+fn panic_of(f: impl FnOnce()) -> (String, u32) {
+    use std::cell::RefCell;
+    use std::panic;
+    thread_local! {
+        static LOCATION: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let at = info.location().map(|l| (l.file().to_string(), l.line()));
+            LOCATION.with(|l| *l.borrow_mut() = at);
+            default(info);
+        }));
+    });
+    let payload = panic::catch_unwind(panic::AssertUnwindSafe(f)).expect_err("did not panic");
+    let message = match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload.downcast_ref::<&str>().unwrap_or(&"").to_string(),
+    };
+    let (file, line) = LOCATION
+        .with(|l| l.borrow_mut().take())
+        .expect("a panic location");
+    assert_eq!(file, file!(), "{message}\nreported in {file}:{line}");
+    (message, line)
+}
+
+#[test]
+fn recording_after_backward_is_refused_at_the_callers_line() {
+    let tape = Tape::new();
+    let w = tape.leaf(Tensor::ones([2]));
+    let loss = w.mul(&w).sum();
+    backward(&loss);
+    let (message, line) = panic_of(|| {
+        w.mul(&w); // a binary op
+    });
+    assert_eq!(line, line!() - 2);
+    assert_eq!(
+        message,
+        "mul: this tape's backward() has already run; record a new forward pass on a new Tape"
+    );
+    let (message, line) = panic_of(|| {
+        loss.exp(); // a unary op
+    });
+    assert_eq!(line, line!() - 2);
+    assert!(message.starts_with("exp: this tape's backward() has already run"));
+    let (message, line) = panic_of(|| {
+        tape.leaf(Tensor::ones([1]));
+    });
+    assert_eq!(line, line!() - 2);
+    assert!(message.starts_with("leaf: this tape's backward() has already run"));
+}
+
+#[test]
+fn shape_mistakes_in_var_ops_are_reported_at_the_callers_line() {
+    let tape = Tape::new();
+    let logits = tape.leaf(Tensor::zeros([2, 3]));
+    let labels = tensor::Indices::from_vec(vec![0, 3], [2]);
+    let (message, line) = panic_of(|| {
+        logits.cross_entropy(&labels);
+    });
+    assert_eq!(line, line!() - 2);
+    assert_eq!(
+        message,
+        "cross_entropy: label 3 is out of range for 3 classes"
+    );
+    let (_, line) = panic_of(|| {
+        logits.matmul(&logits);
+    });
+    assert_eq!(line, line!() - 2);
+    let (_, line) = panic_of(|| {
+        logits.max_pool2d(3, 2, 0);
+    });
+    assert_eq!(line, line!() - 2);
+    let (_, line) = panic_of(|| {
+        logits.sum_axis(5, false);
+    });
+    assert_eq!(line, line!() - 2);
+}

@@ -2,18 +2,24 @@
 
 use crate::{ParamId, Parameter};
 use autograd::{Tape, Var};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use tensor::rng::splitmix64;
 use tensor::Tensor;
 
 /// Passed down through every module's `forward`. In training it owns the tape, turns each
 /// parameter into a tape leaf (remembering which leaf is which parameter), and hands out fresh
-/// dropout seeds; in evaluation parameters are constants and nothing is recorded.
+/// dropout seeds; in evaluation parameters are constants and nothing is recorded. In both it
+/// knows which module is running, so that a layer given the wrong input can say where it sits.
 pub struct ForwardContext {
     tape: Option<Tape>,
     leaves: Vec<(ParamId, Var)>,
     seed: u64,
     seeds_drawn: u64,
+    /// The names of the modules now running, outermost first (`["fc", "0"]`): see `enter`.
+    /// Shared with the `ModuleScope` guards, which take their name off when dropped.
+    path: Rc<RefCell<Vec<String>>>,
 }
 
 impl ForwardContext {
@@ -24,6 +30,7 @@ impl ForwardContext {
             leaves: Vec::new(),
             seed,
             seeds_drawn: 0,
+            path: Rc::default(),
         }
     }
 
@@ -34,11 +41,30 @@ impl ForwardContext {
             leaves: Vec::new(),
             seed: 0,
             seeds_drawn: 0,
+            path: Rc::default(),
         }
     }
 
     pub fn is_training(&self) -> bool {
         self.tape.is_some()
+    }
+
+    /// Names the child module a container is about to run: its position in a `Sequential`
+    /// (`"3"`) or its field in a model (`"fc"`), as in the parameter names (`fc.3.weight`). The
+    /// name stays on the path until the returned guard is dropped (also when a panic unwinds):
+    /// `let _child = ctx.enter("fc"); self.fc.forward(x, ctx)`.
+    pub fn enter(&mut self, name: impl Into<String>) -> ModuleScope {
+        self.path.borrow_mut().push(name.into());
+        ModuleScope {
+            path: Rc::clone(&self.path),
+        }
+    }
+
+    /// Where the running module sits (`"fc.3"`), or `None` when no container named it: how a
+    /// layer's shape error says which layer of the model it is.
+    pub fn module_path(&self) -> Option<String> {
+        let path = self.path.borrow();
+        (!path.is_empty()).then(|| path.join("."))
     }
 
     /// The parameter as a value in this pass: a tracked leaf in training, a constant otherwise.
@@ -76,6 +102,19 @@ impl ForwardContext {
             }
         }
         Gradients { by_param }
+    }
+}
+
+/// A module's name on the context's path (see [`ForwardContext::enter`]); dropping it takes
+/// the name off.
+#[must_use = "the name is taken off the path as soon as the guard is dropped"]
+pub struct ModuleScope {
+    path: Rc<RefCell<Vec<String>>>,
+}
+
+impl Drop for ModuleScope {
+    fn drop(&mut self) {
+        self.path.borrow_mut().pop();
     }
 }
 

@@ -35,7 +35,7 @@ mod parameter;
 pub mod training;
 
 pub use autograd;
-pub use context::{ForwardContext, Gradients};
+pub use context::{ForwardContext, Gradients, ModuleScope};
 pub use error::{Error, Result};
 pub use module::{prefixed, Module};
 pub use parameter::{ParamId, Parameter};

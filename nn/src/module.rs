@@ -6,12 +6,30 @@ use autograd::Var;
 /// A layer or a model. Parameter names follow PyTorch's `state_dict` convention: a layer's own
 /// parameters are `weight` and `bias`; containers prefix their children's names with the
 /// child's position or field name (`conv.0.weight`).
+///
+/// # Shape mistakes
+///
+/// A layer given an input of the wrong shape panics with a message naming the layer, its place
+/// in the model and the shape, e.g. `module fc.0, Linear(6400 → 4096): expected input [N, 6400],
+/// got [8, 6300]` (containers name their children with [`ForwardContext::enter`]).
+///
+/// `forward` and `forward_relu` are `#[track_caller]` here, in the trait, so every
+/// implementation inherits it and the panic is reported at the line that called `forward` on
+/// the outermost module, also through `&dyn Module` and `Box<dyn Module>` (the vtable passes the
+/// location on) and through containers such as `Sequential`. Only the outermost call's line is
+/// known, which is why the message names the layer. The location stops at the first function
+/// on the way that is not `#[track_caller]`: a closure (`layers.iter().fold(x, |x, l|
+/// l.forward(&x, ctx))` reports the closure's line), or a helper such as a training loop
+/// (reports its own line). Putting `#[track_caller]` on an `impl`'s method instead of here
+/// would not survive `dyn` calls: they would report the method's definition.
 pub trait Module {
+    #[track_caller]
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var;
 
     /// `relu(self.forward(input))` computed with one fused bias + ReLU pass, for layers that can
     /// (Conv2d, Linear); `None` otherwise. [`Sequential`](crate::layers::Sequential) uses it
     /// when a ReLU follows.
+    #[track_caller]
     fn forward_relu(&self, _input: &Var, _ctx: &mut ForwardContext) -> Option<Var> {
         None
     }

@@ -24,12 +24,18 @@ impl PartialEq for Indices {
 impl Eq for Indices {}
 
 impl Indices {
-    /// Indices computed on a device (argmax, pooling): their largest value is not known.
+    /// Indices computed by a kernel (argmax, pooling): their largest value is known on the CPU
+    /// (one pass over them), not on a GPU (it would cost a device round trip).
     pub(crate) fn from_storage(storage: IndexStorage, shape: Shape) -> Self {
+        let largest = match &storage {
+            IndexStorage::Cpu(values) => values.iter().copied().max(),
+            #[cfg(feature = "cuda")]
+            IndexStorage::Cuda(_) => None,
+        };
         Indices {
             shape,
             storage: Arc::new(storage),
-            largest: None,
+            largest,
         }
     }
 
@@ -47,11 +53,7 @@ impl Indices {
             "Indices::from_vec: {} values cannot fill shape {shape}",
             values.len()
         );
-        let largest = values.iter().copied().max();
-        Indices {
-            largest,
-            ..Indices::from_storage(IndexStorage::Cpu(values), shape)
-        }
+        Indices::from_storage(IndexStorage::Cpu(values), shape)
     }
 
     /// Bytes packed four to a `u32` (little-endian, zero-padded): how a byte dataset lives on a

@@ -51,7 +51,7 @@ impl Tensor {
         let shape = shape.into();
         assert_eq!(
             values.len(),
-            shape.numel(),
+            shape.check_numel("from_vec"),
             "from_vec: {} values cannot fill shape {shape}",
             values.len()
         );
@@ -68,17 +68,26 @@ impl Tensor {
         Tensor::from_vec(vec![value], Shape::scalar())
     }
 
+    #[track_caller]
     pub fn full(shape: impl Into<Shape>, value: f32) -> Self {
-        let shape = shape.into();
-        Tensor::from_vec(vec![value; shape.numel()], shape)
+        Tensor::filled("full", shape.into(), value)
     }
 
+    #[track_caller]
     pub fn zeros(shape: impl Into<Shape>) -> Self {
-        Tensor::full(shape, 0.0)
+        Tensor::filled("zeros", shape.into(), 0.0)
     }
 
+    #[track_caller]
     pub fn ones(shape: impl Into<Shape>) -> Self {
-        Tensor::full(shape, 1.0)
+        Tensor::filled("ones", shape.into(), 1.0)
+    }
+
+    #[track_caller]
+    fn filled(op: &str, shape: Shape, value: f32) -> Self {
+        let mut values = host_buffer(op, &shape);
+        values.resize(shape.numel(), value);
+        Tensor::from_vec(values, shape)
     }
 
     /// Same shape and device as `self`, every element `value`.
@@ -97,18 +106,20 @@ impl Tensor {
     }
 
     /// Uniform samples in [low, high) from a seeded generator.
+    #[track_caller]
     pub fn rand_uniform(shape: impl Into<Shape>, low: f32, high: f32, rng: &mut Rng) -> Self {
         let shape = shape.into();
-        let values = (0..shape.numel()).map(|_| rng.uniform(low, high)).collect();
+        let mut values = host_buffer("rand_uniform", &shape);
+        values.extend((0..shape.numel()).map(|_| rng.uniform(low, high)));
         Tensor::from_vec(values, shape)
     }
 
     /// Normal samples with the given mean and standard deviation from a seeded generator.
+    #[track_caller]
     pub fn rand_normal(shape: impl Into<Shape>, mean: f32, std: f32, rng: &mut Rng) -> Self {
         let shape = shape.into();
-        let values = (0..shape.numel())
-            .map(|_| mean + std * rng.normal())
-            .collect();
+        let mut values = host_buffer("rand_normal", &shape);
+        values.extend((0..shape.numel()).map(|_| mean + std * rng.normal()));
         Tensor::from_vec(values, shape)
     }
 
@@ -169,6 +180,24 @@ impl Tensor {
         let values = array.iter().copied().collect();
         Tensor::from_vec(values, array.shape())
     }
+}
+
+/// An empty host buffer with room for exactly the elements of `shape`, for `op` to fill.
+///
+/// Refuses, at the caller's line, a shape whose size overflows or whose bytes no allocation can
+/// hold, and turns a failed allocation into a panic naming the op and the shape (a plain `vec!`
+/// would abort the process with "memory allocation of N bytes failed" and no location).
+#[track_caller]
+fn host_buffer(op: &str, shape: &Shape) -> Vec<f32> {
+    let numel = shape.check_numel(op);
+    let mut values = Vec::new();
+    if values.try_reserve_exact(numel).is_err() {
+        panic!(
+            "{op}: shape {shape} needs {} bytes, which could not be allocated",
+            numel * std::mem::size_of::<f32>()
+        );
+    }
+    values
 }
 
 impl From<&ndarray::ArrayD<f32>> for Tensor {

@@ -54,5 +54,24 @@ fn shape_panics_report_the_callers_line() {
         panics_on_next_line(line!());
         a.reshape([4, 2]);
     });
+    // Sizes that overflow usize are refused at the caller's line too, in every build.
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
+        Tensor::zeros([1 << 40, 1 << 40]);
+    });
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
+        Tensor::ones([1 << 62]);
+    });
+    let w3 = Tensor::zeros([4, 3, 3, 3]);
+    let (tall, wide) = (Tensor::zeros([1 << 32, 0]), Tensor::zeros([0, 1 << 32]));
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
+        tall.matmul(&wide);
+    });
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
+        x.conv2d(&w3, None, 1, 1 << 63);
+    });
     let _ = std::panic::take_hook();
 }

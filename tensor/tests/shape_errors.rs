@@ -1,6 +1,6 @@
 //! Shape mistakes panic with a message that names the op and the shapes involved.
 
-use tensor::{Indices, Tensor};
+use tensor::{Indices, Shape, Tensor};
 
 #[test]
 #[should_panic(expected = "add: shapes [2, 3] and [4] cannot be broadcast together")]
@@ -95,4 +95,122 @@ fn cross_entropy_with_label_out_of_range() {
 #[should_panic(expected = "from_vec: 5 values cannot fill shape [2, 3]")]
 fn from_vec_with_wrong_length() {
     Tensor::from_vec(vec![0.0; 5], [2, 3]);
+}
+
+// Sizes whose product does not fit: refused by name, in debug and release builds alike (a
+// wrapped product would silently make an empty or wrongly sized tensor).
+
+#[test]
+#[should_panic(
+    expected = "zeros: shape [1099511627776, 1099511627776] is too large: the product of its sizes overflows usize"
+)]
+fn zeros_whose_element_count_overflows() {
+    Tensor::zeros([1 << 40, 1 << 40]);
+}
+
+#[test]
+#[should_panic(
+    expected = "ones: shape [4611686018427387904] needs 18446744073709551616 bytes (4 per element), more than one allocation can hold (9223372036854775807 bytes)"
+)]
+fn ones_whose_byte_size_overflows() {
+    Tensor::ones([1 << 62]);
+}
+
+#[test]
+#[should_panic(expected = "full: shape [2305843009213693952] needs 9223372036854775808 bytes")]
+fn full_whose_byte_size_exceeds_one_allocation() {
+    Tensor::full([1 << 61], 1.0);
+}
+
+#[test]
+#[should_panic(
+    expected = "from_vec: shape [4294967296, 4294967296] is too large: the product of its sizes overflows usize"
+)]
+fn from_vec_with_a_shape_whose_size_wraps_to_zero() {
+    Tensor::from_vec(Vec::new(), [1 << 32, 1 << 32]);
+}
+
+#[test]
+#[should_panic(
+    expected = "reshape: shape [4294967296, 4294967296] is too large: the product of its sizes overflows usize"
+)]
+fn reshape_to_a_shape_whose_size_wraps_to_zero() {
+    Tensor::zeros([0]).reshape([1 << 32, 1 << 32]);
+}
+
+#[test]
+#[should_panic(
+    expected = "add: shapes [4294967296, 1, 0] and [1, 4294967296, 0] broadcast to [4294967296, 4294967296, 0], which is too large"
+)]
+fn broadcast_whose_strides_overflow() {
+    Tensor::zeros([1 << 32, 1, 0]).add(&Tensor::zeros([1, 1 << 32, 0]));
+}
+
+#[test]
+#[should_panic(
+    expected = "matmul: shapes [4294967296, 0] and [0, 4294967296] give an output [4294967296, 4294967296] that is too large: the product of its sizes overflows usize"
+)]
+fn matmul_whose_output_size_wraps_to_zero() {
+    Tensor::zeros([1 << 32, 0]).matmul(&Tensor::zeros([0, 1 << 32]));
+}
+
+#[test]
+#[should_panic(
+    expected = "matmul: shapes [2147483648, 0] and [0, 2147483648] give an output [2147483648, 2147483648] that needs 18446744073709551616 bytes"
+)]
+fn matmul_whose_output_byte_size_overflows() {
+    Tensor::zeros([1 << 31, 0]).matmul(&Tensor::zeros([0, 1 << 31]));
+}
+
+#[test]
+#[should_panic(
+    expected = "conv2d: input [1, 1, 1, 1] and weight [1, 1, 1, 1]: padding 9223372036854775808 makes the padded input larger than usize can count"
+)]
+fn conv2d_whose_padding_overflows() {
+    Tensor::zeros([1, 1, 1, 1]).conv2d(&Tensor::zeros([1, 1, 1, 1]), None, 1, 1 << 63);
+}
+
+#[test]
+#[should_panic(
+    expected = "conv2d: input [1, 1, 1, 1] and weight [1, 1, 1, 1]: the output [1, 1, 4294967297, 4294967297] is too large: the product of its sizes overflows usize"
+)]
+fn conv2d_whose_output_size_overflows() {
+    Tensor::zeros([1, 1, 1, 1]).conv2d(&Tensor::zeros([1, 1, 1, 1]), None, 1, 1 << 31);
+}
+
+#[test]
+#[should_panic(
+    expected = "max_pool2d: input [1, 1, 1, 1]: kernel 1, stride 1, padding 9223372036854775808: need kernel, stride >= 1 and padding <= kernel / 2"
+)]
+fn max_pool2d_whose_padding_overflows() {
+    Tensor::zeros([1, 1, 1, 1]).max_pool2d(1, 1, 1 << 63);
+}
+
+#[test]
+#[should_panic(
+    expected = "resize_bilinear: resizing [1, 1, 1, 1] to 4294967296x4294967296: the output [1, 1, 4294967296, 4294967296] is too large: the product of its sizes overflows usize"
+)]
+fn resize_whose_output_size_wraps_to_zero() {
+    Tensor::zeros([1, 1, 1, 1]).resize_bilinear(1 << 32, 1 << 32);
+}
+
+#[test]
+#[should_panic(
+    expected = "conv2d: input [1, 1099511627776, 1, 1] and weight [1, 1099511627776, 1, 1]: the im2col matrix of one image ([C_in, kH, kW, H_out, W_out] = [1099511627776, 1, 1, 4097, 4097]) is too large"
+)]
+fn conv2d_whose_im2col_matrix_overflows() {
+    let (input, weight) = (
+        Shape::new([1, 1 << 40, 1, 1]),
+        Shape::new([1, 1 << 40, 1, 1]),
+    );
+    tensor::Conv2dGeometry::from_shapes(&input, &weight, 1, 1 << 11);
+}
+
+#[test]
+#[should_panic(
+    expected = "zeros: shape [1152921504606846976] needs 4611686018427387904 bytes, which could not be allocated"
+)]
+fn zeros_larger_than_memory_is_a_panic_not_an_abort() {
+    // Counts and bytes fit, but no machine has 4 EiB (x86-64 addresses 128 TiB).
+    Tensor::zeros([1 << 60]);
 }

@@ -16,11 +16,12 @@ impl Var {
         let input_rule = rule(move |g| g.conv2d_input_grad(&w, &geometry));
         let weight_rule = rule(move |g| g.conv2d_weight_grad(&x, &geometry));
         match bias {
-            None => Var::record(out, [(self, input_rule), (weight, weight_rule)]),
+            None => Var::record("conv2d", out, [(self, input_rule), (weight, weight_rule)]),
             Some(bias) => {
                 // Each bias value was added at every (n, y, x): sum over those axes.
                 let bias_rule = rule(conv2d_bias_grad);
                 Var::record(
+                    "conv2d",
                     out,
                     [(self, input_rule), (weight, weight_rule), (bias, bias_rule)],
                 )

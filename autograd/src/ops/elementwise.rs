@@ -11,6 +11,7 @@ impl Var {
         let out = self.value().add(rhs.value());
         let (a_shape, b_shape) = (self.shape().clone(), rhs.shape().clone());
         Var::record(
+            "add",
             out,
             [
                 (self, rule(move |g| g.sum_to_shape(&a_shape))),
@@ -25,6 +26,7 @@ impl Var {
         let out = self.value().sub(rhs.value());
         let (a_shape, b_shape) = (self.shape().clone(), rhs.shape().clone());
         Var::record(
+            "sub",
             out,
             [
                 (self, rule(move |g| g.sum_to_shape(&a_shape))),
@@ -40,6 +42,7 @@ impl Var {
         let out = a.mul(&b);
         let (a_for_b, b_for_a) = (a.clone(), b.clone());
         Var::record(
+            "mul",
             out,
             [
                 (self, rule(move |g| g.mul(&b_for_a).sum_to_shape(a.shape()))),
@@ -55,6 +58,7 @@ impl Var {
         let out = a.div(&b);
         let (a_for_b, b_for_a) = (a.clone(), b.clone());
         Var::record(
+            "div",
             out,
             [
                 (self, rule(move |g| g.div(&b_for_a).sum_to_shape(a.shape()))),
@@ -70,58 +74,76 @@ impl Var {
     }
 
     /// `x + c`: ∂/∂x = 1.
+    #[track_caller]
     pub fn add_scalar(&self, c: f32) -> Var {
-        Var::record(self.value().add_scalar(c), [(self, rule(|g| g.clone()))])
+        Var::record(
+            "add_scalar",
+            self.value().add_scalar(c),
+            [(self, rule(|g| g.clone()))],
+        )
     }
 
     /// `c · x`: ∂/∂x = c.
+    #[track_caller]
     pub fn mul_scalar(&self, c: f32) -> Var {
         Var::record(
+            "mul_scalar",
             self.value().mul_scalar(c),
             [(self, rule(move |g| g.mul_scalar(c)))],
         )
     }
 
     /// `−x`: ∂/∂x = −1.
+    #[track_caller]
     pub fn neg(&self) -> Var {
-        Var::record(self.value().neg(), [(self, rule(|g| g.neg()))])
+        Var::record("neg", self.value().neg(), [(self, rule(|g| g.neg()))])
     }
 
     /// `eˣ`: ∂/∂x = eˣ, the output itself.
+    #[track_caller]
     pub fn exp(&self) -> Var {
         let out = self.value().exp();
         let saved = out.clone();
-        Var::record(out, [(self, rule(move |g| g.mul(&saved)))])
+        Var::record("exp", out, [(self, rule(move |g| g.mul(&saved)))])
     }
 
     /// `ln x`: ∂/∂x = 1/x.
+    #[track_caller]
     pub fn log(&self) -> Var {
         let x = self.value().clone();
-        Var::record(x.log(), [(self, rule(move |g| g.div(&x)))])
+        Var::record("log", x.log(), [(self, rule(move |g| g.div(&x)))])
     }
 
     /// `√x`: ∂/∂x = 1 / (2√x).
+    #[track_caller]
     pub fn sqrt(&self) -> Var {
         let out = self.value().sqrt();
         let saved = out.clone();
-        Var::record(out, [(self, rule(move |g| g.div(&saved).mul_scalar(0.5)))])
+        Var::record(
+            "sqrt",
+            out,
+            [(self, rule(move |g| g.div(&saved).mul_scalar(0.5)))],
+        )
     }
 
     /// `xᵖ`: ∂/∂x = p·xᵖ⁻¹.
+    #[track_caller]
     pub fn powf(&self, p: f32) -> Var {
         let x = self.value().clone();
         Var::record(
+            "powf",
             x.powf(p),
             [(self, rule(move |g| g.mul(&x.powf(p - 1.0)).mul_scalar(p)))],
         )
     }
 
     /// `max(x, 0)`: ∂/∂x = 1 where x > 0, else 0.
+    #[track_caller]
     pub fn relu(&self) -> Var {
         let out = self.value().relu();
         // relu(x) > 0 exactly where x > 0, so the output can stand in for the input.
         let saved = out.clone();
-        Var::record(out, [(self, rule(move |g| g.mul(&saved.step())))])
+        Var::record("relu", out, [(self, rule(move |g| g.mul(&saved.step())))])
     }
 
     /// `y = max(x + b, 0)` with `b` broadcast along `axis` (a layer's bias and ReLU, fused):
@@ -138,6 +160,7 @@ impl Var {
             masked.sum_axis(2, false).sum_axis(0, false)
         };
         Var::record(
+            "bias_relu",
             out,
             [
                 (self, rule(move |g| g.mul(&active))),
@@ -156,6 +179,6 @@ impl Var {
         }
         let mask = self.value().dropout_mask_like(p, seed);
         let out = self.value().mul(&mask);
-        Var::record(out, [(self, rule(move |g| g.mul(&mask)))])
+        Var::record("dropout", out, [(self, rule(move |g| g.mul(&mask)))])
     }
 }

@@ -10,7 +10,11 @@ impl Var {
     pub fn reshape(&self, shape: impl Into<Shape>) -> Var {
         let original = self.shape().clone();
         let out = self.value().reshape(shape);
-        Var::record(out, [(self, rule(move |g| g.reshape(original.clone())))])
+        Var::record(
+            "reshape",
+            out,
+            [(self, rule(move |g| g.reshape(original.clone())))],
+        )
     }
 
     /// `[N, ...] → [N, rest]`, as `nn.Flatten`.
@@ -18,7 +22,11 @@ impl Var {
     pub fn flatten_from_1(&self) -> Var {
         let original = self.shape().clone();
         let out = self.value().flatten_from_1();
-        Var::record(out, [(self, rule(move |g| g.reshape(original.clone())))])
+        Var::record(
+            "flatten_from_1",
+            out,
+            [(self, rule(move |g| g.reshape(original.clone())))],
+        )
     }
 
     /// Reordered axes: the gradient is permuted by the inverse permutation.
@@ -29,13 +37,17 @@ impl Var {
         for (i, &a) in axes.iter().enumerate() {
             inverse[a] = i;
         }
-        Var::record(out, [(self, rule(move |g| g.permute(&inverse)))])
+        Var::record("permute", out, [(self, rule(move |g| g.permute(&inverse)))])
     }
 
     /// Swapped axes: swapping them again undoes it.
     #[track_caller]
     pub fn transpose(&self, axis_a: usize, axis_b: usize) -> Var {
         let out = self.value().transpose(axis_a, axis_b);
-        Var::record(out, [(self, rule(move |g| g.transpose(axis_a, axis_b)))])
+        Var::record(
+            "transpose",
+            out,
+            [(self, rule(move |g| g.transpose(axis_a, axis_b)))],
+        )
     }
 }

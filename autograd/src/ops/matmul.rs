@@ -28,6 +28,6 @@ impl Var {
             false => a.matmul_t(g, !transpose_a, false),
             true => g.matmul_t(&a, true, transpose_a),
         };
-        Var::record(out, [(self, rule(grad_a)), (rhs, rule(grad_b))])
+        Var::record("matmul", out, [(self, rule(grad_a)), (rhs, rule(grad_b))])
     }
 }

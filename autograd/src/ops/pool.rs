@@ -12,6 +12,7 @@ impl Var {
         let (out, winners) = self.value().max_pool2d(kernel, stride, padding);
         let geometry = Pool2dGeometry::from_shape(self.shape(), kernel, stride, padding);
         Var::record(
+            "max_pool2d",
             out,
             [(
                 self,

@@ -5,9 +5,11 @@ use crate::Var;
 
 impl Var {
     /// `Σ x`: ∂/∂xᵢ = 1, so the scalar gradient is broadcast to the input's shape.
+    #[track_caller]
     pub fn sum(&self) -> Var {
         let input = self.value().clone();
         Var::record(
+            "sum",
             input.sum(),
             [(self, rule(move |g| input.zeros_like().add(g)))],
         )
@@ -20,6 +22,7 @@ impl Var {
         let out = input.sum_axis(axis, keepdim);
         let kept = input.shape().reduced(axis, true);
         Var::record(
+            "sum_axis",
             out,
             [(
                 self,
@@ -29,6 +32,7 @@ impl Var {
     }
 
     /// Mean of all elements: the sum's gradient divided by the count.
+    #[track_caller]
     pub fn mean(&self) -> Var {
         let count = self.value().numel() as f32;
         self.sum().mul_scalar(1.0 / count)
@@ -53,10 +57,11 @@ impl Var {
             g.reshape(dropped.clone())
                 .scatter_along_axis(&winners, axis, len)
         });
-        Var::record(out, [(self, rule)])
+        Var::record("max_axis", out, [(self, rule)])
     }
 
     /// Largest element, as a scalar.
+    #[track_caller]
     pub fn max(&self) -> Var {
         self.reshape([self.value().numel()]).max_axis(0, false)
     }

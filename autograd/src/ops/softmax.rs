@@ -14,7 +14,7 @@ impl Var {
             let dot = g.mul(&s).sum_axis(axis, true);
             s.mul(&g.sub(&dot))
         });
-        Var::record(out, [(self, rule)])
+        Var::record("softmax", out, [(self, rule)])
     }
 
     /// `y = log_softmax(x)` along `axis`: ∂L/∂x = g − softmax(x) · Σ g, with softmax = eʸ.
@@ -23,7 +23,7 @@ impl Var {
         let out = self.value().log_softmax(axis);
         let y = out.clone();
         let rule = rule(move |g| g.sub(&y.exp().mul(&g.sum_axis(axis, true))));
-        Var::record(out, [(self, rule)])
+        Var::record("log_softmax", out, [(self, rule)])
     }
 
     /// Mean cross-entropy of logits `[N, classes]` against integer labels `[N]`:
@@ -34,6 +34,7 @@ impl Var {
         let out = logits.cross_entropy(labels);
         let labels = labels.clone();
         Var::record(
+            "cross_entropy",
             out,
             [(
                 self,

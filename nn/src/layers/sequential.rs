@@ -21,11 +21,14 @@ impl Sequential {
 
 impl Module for Sequential {
     /// Layers in order; a layer followed by a ReLU runs both as one fused bias + ReLU pass when
-    /// it can (the result is the same, one pass over the activations is saved).
+    /// it can (the result is the same, one pass over the activations is saved). Each layer runs
+    /// under its position's name (see `ForwardContext::enter`), so its shape errors say which
+    /// one it is.
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
         let mut x = input.clone();
         let mut i = 0;
         while i < self.layers.len() {
+            let _position = ctx.enter(i.to_string());
             let relu_follows = self.layers.get(i + 1).is_some_and(|next| next.is_relu());
             if relu_follows {
                 if let Some(y) = self.layers[i].forward_relu(&x, ctx) {

@@ -177,7 +177,12 @@ impl AlexNet {
 
 impl Module for AlexNet {
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let features = self.conv.forward(input, ctx);
+        // The names make a layer's shape error say `module conv.3`, like its parameters.
+        let features = {
+            let _conv = ctx.enter("conv");
+            self.conv.forward(input, ctx)
+        };
+        let _fc = ctx.enter("fc");
         self.fc.forward(&features.flatten_from_1(), ctx)
     }
 

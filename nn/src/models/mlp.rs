@@ -30,6 +30,7 @@ impl Mlp {
 
 impl Module for Mlp {
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
+        let _net = ctx.enter("net");
         self.net.forward(input, ctx)
     }
 

@@ -14,7 +14,9 @@ impl Conv2dGeometry {
         }
     }
 
-    fn try_from_shapes(
+    /// The geometry of `conv2d(input, weight)`, or why the shapes do not fit (for callers that
+    /// word their own message, such as the `Conv2d` layer).
+    pub fn try_from_shapes(
         input: &Shape,
         weight: &Shape,
         stride: usize,
@@ -33,6 +35,7 @@ impl Conv2dGeometry {
         if stride == 0 {
             return Err("stride must be at least 1".into());
         }
+        check_padding(in_h.max(in_w), padding)?;
         let out_h = Conv2dGeometry::out_size(in_h, kernel_h, stride, padding);
         let out_w = Conv2dGeometry::out_size(in_w, kernel_w, stride, padding);
         let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
@@ -40,6 +43,18 @@ impl Conv2dGeometry {
                 "the {kernel_h}x{kernel_w} kernel is larger than the padded input"
             ));
         };
+        // Padding can make the output, and the im2col matrix (one column per output pixel,
+        // one row per input value a kernel position sees), far larger than the input.
+        let output = Shape::new([batch, out_channels, out_h, out_w]);
+        if let Err(why) = output.try_numel() {
+            return Err(format!("the output {output} {why}"));
+        }
+        let columns = Shape::new([in_channels, kernel_h, kernel_w, out_h, out_w]);
+        if let Err(why) = columns.try_numel() {
+            return Err(format!(
+                "the im2col matrix of one image ([C_in, kH, kW, H_out, W_out] = {columns}) {why}"
+            ));
+        }
         Ok(Conv2dGeometry {
             batch,
             in_channels,
@@ -70,6 +85,20 @@ impl Conv2dGeometry {
 
     pub fn output_shape(&self) -> Shape {
         Shape::new([self.batch, self.out_channels, self.out_h, self.out_w])
+    }
+}
+
+/// Refuses a padding for which `size + 2·padding` (the padded input) overflows `usize`; after
+/// this, `Conv2dGeometry::out_size` cannot overflow. Max-pooling uses it too.
+pub(super) fn check_padding(size: usize, padding: usize) -> Result<(), String> {
+    let padded = padding
+        .checked_mul(2)
+        .and_then(|both_sides| both_sides.checked_add(size));
+    match padded {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "padding {padding} makes the padded input larger than usize can count"
+        )),
     }
 }
 

@@ -16,6 +16,14 @@ impl Tensor {
                 rhs.shape()
             );
         };
+        if let Err(why) = out_shape.try_numel() {
+            panic!(
+                "{}: shapes {} and {} broadcast to {out_shape}, which {why}",
+                op.name(),
+                self.shape(),
+                rhs.shape()
+            );
+        }
         let storage =
             self.storage()
                 .binary(rhs.storage(), op, self.shape(), rhs.shape(), &out_shape);

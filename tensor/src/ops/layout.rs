@@ -9,7 +9,7 @@ impl Tensor {
     pub fn reshape(&self, shape: impl Into<Shape>) -> Tensor {
         let shape = shape.into();
         assert_eq!(
-            shape.numel(),
+            shape.check_numel("reshape"),
             self.numel(),
             "reshape: cannot view shape {} ({} elements) as {} ({} elements)",
             self.shape(),

@@ -17,26 +17,23 @@ impl Tensor {
     #[track_caller]
     pub fn matmul_t(&self, rhs: &Tensor, transpose_a: bool, transpose_b: bool) -> Tensor {
         assert_same_device("matmul", self, rhs);
-        let spec = match gemm_spec(self.shape(), rhs.shape(), transpose_a, transpose_b) {
-            Ok(spec) => spec,
+        let (spec, out_shape) = match gemm_spec(self.shape(), rhs.shape(), transpose_a, transpose_b)
+        {
+            Ok(fits) => fits,
             Err(why) => panic!("matmul: shapes {} and {} {why}", self.shape(), rhs.shape()),
-        };
-        let out_shape = if self.rank() == 3 {
-            Shape::new([spec.batch, spec.m, spec.n])
-        } else {
-            Shape::new([spec.m, spec.n])
         };
         Tensor::from_storage(self.storage().gemm(rhs.storage(), &spec), out_shape)
     }
 }
 
-/// Reads m, n, k and the batch from the operands' shapes, or says why they do not fit.
+/// Reads m, n, k and the batch from the operands' shapes and works out the output's shape, or
+/// says why they do not fit.
 fn gemm_spec(
     a: &Shape,
     b: &Shape,
     transpose_a: bool,
     transpose_b: bool,
-) -> Result<GemmSpec, String> {
+) -> Result<(GemmSpec, Shape), String> {
     if a.rank() != b.rank() || !(a.rank() == 2 || a.rank() == 3) {
         return Err("must both be 2-D or both 3-D (batched)".into());
     }
@@ -60,12 +57,22 @@ fn gemm_spec(
             "do not chain: inner dimensions {k} and {k_b} differ"
         ));
     }
-    Ok(GemmSpec {
+    // Both operands fit, yet the output may not: [m, 0] · [0, n] holds no values but makes m·n.
+    let out_shape = if batched {
+        Shape::new([batch, m, n])
+    } else {
+        Shape::new([m, n])
+    };
+    if let Err(why) = out_shape.try_numel() {
+        return Err(format!("give an output {out_shape} that {why}"));
+    }
+    let spec = GemmSpec {
         batch,
         m,
         n,
         k,
         transpose_a,
         transpose_b,
-    })
+    };
+    Ok((spec, out_shape))
 }

@@ -13,7 +13,9 @@ impl Pool2dGeometry {
         }
     }
 
-    fn try_from_shape(
+    /// The geometry of `max_pool2d(input, ...)`, or why it does not fit (for callers that word
+    /// their own message, such as the `MaxPool2d` layer).
+    pub fn try_from_shape(
         input: &Shape,
         kernel: usize,
         stride: usize,
@@ -22,10 +24,12 @@ impl Pool2dGeometry {
         if input.rank() != 4 {
             return Err("input must be [N, C, H, W]".into());
         }
-        if kernel == 0 || stride == 0 || 2 * padding > kernel {
+        // `padding > kernel / 2` is `2·padding > kernel` without the overflow.
+        if kernel == 0 || stride == 0 || padding > kernel / 2 {
             return Err(format!("kernel {kernel}, stride {stride}, padding {padding}: need kernel, stride >= 1 and padding <= kernel / 2"));
         }
         let [batch, channels, in_h, in_w] = input.dims().try_into().unwrap();
+        super::conv::check_padding(in_h.max(in_w), padding)?;
         let out_h = crate::backend::Conv2dGeometry::out_size(in_h, kernel, stride, padding);
         let out_w = crate::backend::Conv2dGeometry::out_size(in_w, kernel, stride, padding);
         let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
@@ -33,6 +37,10 @@ impl Pool2dGeometry {
                 "the {kernel}x{kernel} window is larger than the padded input"
             ));
         };
+        let output = Shape::new([batch, channels, out_h, out_w]);
+        if let Err(why) = output.try_numel() {
+            return Err(format!("the output {output} {why}"));
+        }
         Ok(Pool2dGeometry {
             batch,
             channels,

@@ -103,6 +103,7 @@ impl Tensor {
         );
         dims.insert(axis, len);
         let out_shape = Shape::new(dims);
+        out_shape.check_numel("scatter_along_axis");
         let storage = self
             .storage()
             .scatter_along_axis(indices.storage(), AxisLayout::of(&out_shape, axis));

@@ -20,6 +20,13 @@ impl Tensor {
             "resize_bilinear: cannot resize {} to {out_h}x{out_w}",
             self.shape()
         );
+        let out_shape = Shape::new([n, c, out_h, out_w]);
+        if let Err(why) = out_shape.try_numel() {
+            panic!(
+                "resize_bilinear: resizing {} to {out_h}x{out_w}: the output {out_shape} {why}",
+                self.shape()
+            );
+        }
         let geometry = ResizeGeometry {
             planes: n * c,
             in_h,
@@ -27,10 +34,7 @@ impl Tensor {
             out_h,
             out_w,
         };
-        Tensor::from_storage(
-            self.storage().resize_bilinear(&geometry),
-            Shape::new([n, c, out_h, out_w]),
-        )
+        Tensor::from_storage(self.storage().resize_bilinear(&geometry), out_shape)
     }
 }
 
@@ -52,6 +56,10 @@ impl Tensor {
             pixels.device(),
             picks.device()
         );
+        let out_shape = Shape::new([picks.numel(), 1, size, size]);
+        if let Err(why) = out_shape.try_numel() {
+            panic!("gather_images: the batch {out_shape} {why}");
+        }
         let geometry = GatherImages {
             count: picks.numel(),
             in_h: rows,
@@ -60,6 +68,6 @@ impl Tensor {
             out_w: size,
         };
         let storage = Storage::gather_images(pixels.storage(), picks.storage(), &geometry);
-        Tensor::from_storage(storage, Shape::new([picks.numel(), 1, size, size]))
+        Tensor::from_storage(storage, out_shape)
     }
 }
