@@ -11,7 +11,7 @@ use crate::Module;
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 use std::collections::BTreeMap;
 use std::path::Path;
-use tensor::Tensor;
+use tensor::{Shape, Tensor};
 
 /// Writes named tensors (copied to the host) as an F32 safetensors file, atomically.
 pub fn save(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
@@ -53,7 +53,20 @@ pub fn load(path: &Path) -> Result<BTreeMap<String, Tensor>> {
                 view.dtype()
             ))
         })?;
-        tensors.insert(name.to_string(), Tensor::from_vec(values, view.shape()));
+        // The file's shape is untrusted: a product that overflows, or more values than one
+        // buffer can hold, is a broken file, not a panic.
+        let shape = Shape::new(view.shape());
+        match shape.try_numel() {
+            Ok(numel) if numel == values.len() => {}
+            Ok(numel) => {
+                return Err(corrupt(format!(
+                    "tensor {name} has shape {shape} ({numel} values) but {} values of data",
+                    values.len()
+                )))
+            }
+            Err(why) => return Err(corrupt(format!("tensor {name}: shape {shape} {why}"))),
+        }
+        tensors.insert(name.to_string(), Tensor::from_vec(values, shape));
     }
     Ok(tensors)
 }
