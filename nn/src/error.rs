@@ -43,17 +43,42 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::CorruptDataset { path, problem } => write!(
-                f,
-                "{}: {problem}. The file is damaged; reinstall the dataset (apt-get install --reinstall dataset-fashion-mnist)",
-                path.display()
-            ),
-            Error::DatasetMissing { dir, file } => write!(
-                f,
-                "Fashion-MNIST not found: {} has no {file}(.gz). Install it with `apt-get install -y dataset-fashion-mnist`, \
-                 or point --data-dir / FASHION_MNIST_DIR at a folder with the four IDX files",
-                dir.display()
-            ),
+            // Reinstalling Debian's package repairs only Debian's files: a file in a folder of the
+            // user's own (--data-dir, FASHION_MNIST_DIR) is theirs to replace.
+            Error::CorruptDataset { path, problem } => {
+                write!(f, "{}: {problem}. The file is damaged; ", path.display())?;
+                if path.parent() == Some(std::path::Path::new(crate::data::DEFAULT_DIR)) {
+                    write!(
+                        f,
+                        "reinstall the dataset (apt-get install --reinstall dataset-fashion-mnist)"
+                    )
+                } else {
+                    write!(f, "replace it with an intact copy")
+                }
+            }
+            Error::DatasetMissing { dir, file } => {
+                write!(
+                    f,
+                    "Fashion-MNIST not found: {} has no {file}(.gz). ",
+                    dir.display()
+                )?;
+                if dir == std::path::Path::new(crate::data::DEFAULT_DIR) {
+                    write!(
+                        f,
+                        "Install it with `apt-get install -y dataset-fashion-mnist`, or point \
+                         --data-dir / FASHION_MNIST_DIR at a folder with the four IDX files"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "Put the four IDX files there (train-images-idx3-ubyte, \
+                         train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, \
+                         each gzipped or not), or install Debian's copy with \
+                         `apt-get install -y dataset-fashion-mnist` and leave out --data-dir / \
+                         FASHION_MNIST_DIR to use it"
+                    )
+                }
+            }
             Error::CorruptCheckpoint { path, problem } => {
                 write!(f, "{}: not a usable safetensors checkpoint: {problem}", path.display())
             }

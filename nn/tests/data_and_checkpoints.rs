@@ -38,7 +38,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 fn write_tiny_dataset(dir: &Path, n: u32) {
     for prefix in ["train", "t10k"] {
         let pixels: Vec<u8> = (0..n)
-            .flat_map(|i| std::iter::repeat_n(i as u8, 784))
+            .flat_map(|i| std::iter::repeat(i as u8).take(784))
             .collect();
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
         let images = gzip(&idx_bytes(&[n, 28, 28], &pixels));
@@ -159,6 +159,157 @@ fn mismatched_label_file_is_an_error() {
     assert!(
         message.contains("label 10 is not one of the 10 classes"),
         "{message}"
+    );
+}
+
+#[test]
+fn idx_dimensions_that_multiply_past_the_address_space_are_an_error() {
+    let dir = scratch("idx-overflow");
+    // 4 × 2^31 × 2^31 = 2^64 bytes: wraps to 0 in unchecked arithmetic.
+    let bytes = idx_bytes(&[4, 1 << 31, 1 << 31], &[1, 2, 3]);
+    let expected = "dimensions [4, 2147483648, 2147483648] multiply to more bytes than this machine can address";
+    let problem = parse_idx(&bytes).unwrap_err();
+    assert!(problem.contains(expected), "{problem}");
+    for (name, contents) in [("plain", bytes.clone()), ("zipped.gz", gzip(&bytes))] {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).unwrap();
+        let message = read_idx(&path).unwrap_err().to_string();
+        assert!(
+            message.contains(name) && message.contains(expected),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_gzip_file_longer_than_its_header_says_is_refused() {
+    let dir = scratch("idx-gzip-too-long");
+    let path = dir.join("labels.gz");
+    std::fs::write(&path, gzip(&idx_bytes(&[3], &[1; 10]))).unwrap();
+    let message = read_idx(&path).unwrap_err().to_string();
+    assert!(
+        message.contains(
+            "too long: dimensions [3] need 3 bytes of data, the decompressed data has more"
+        ),
+        "{message}"
+    );
+    std::fs::write(&path, gzip(&idx_bytes(&[30], &[1; 10]))).unwrap();
+    let message = read_idx(&path).unwrap_err().to_string();
+    assert!(
+        message.contains(
+            "truncated: dimensions [30] need 30 bytes of data, the decompressed data has 10"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
+fn fashion_mnist_refuses_images_without_pixels() {
+    let dir = scratch("no-pixels");
+    write_tiny_dataset(&dir, 12);
+    for (dims, size) in [
+        ([12, 0, 0], "0x0"),
+        ([12, 28, 0], "28x0"),
+        ([12, 0, 28], "0x28"),
+    ] {
+        std::fs::write(
+            dir.join("train-images-idx3-ubyte.gz"),
+            gzip(&idx_bytes(&dims, &[])),
+        )
+        .unwrap();
+        let message = FashionMnist::load(Some(&dir)).err().unwrap().to_string();
+        assert!(
+            message.contains("train-images-idx3-ubyte.gz")
+                && message.contains(&format!(
+                    "images of {size} pixels: an image needs at least one row and one column"
+                )),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_label_file_with_more_than_one_dimension_is_an_error() {
+    let dir = scratch("labels-rank");
+    write_tiny_dataset(&dir, 12);
+    std::fs::write(
+        dir.join("train-labels-idx1-ubyte"),
+        idx_bytes(&[12, 1], &[0; 12]),
+    )
+    .unwrap();
+    let message = FashionMnist::load(Some(&dir)).err().unwrap().to_string();
+    assert!(
+        message.contains("train-labels-idx1-ubyte")
+            && message.contains("labels must have 1 dimension, found [12, 1]"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_label_outside_the_ten_classes_is_an_error_naming_the_file() {
+    let dir = scratch("label-200");
+    write_tiny_dataset(&dir, 12);
+    let mut labels = vec![3u8; 12];
+    labels[7] = 200;
+    std::fs::write(
+        dir.join("train-labels-idx1-ubyte"),
+        idx_bytes(&[12], &labels),
+    )
+    .unwrap();
+    let message = FashionMnist::load(Some(&dir)).err().unwrap().to_string();
+    assert!(
+        message.contains("train-labels-idx1-ubyte")
+            && message.contains("label 200 is not one of the 10 classes (example 7)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_damaged_file_in_the_users_folder_is_not_blamed_on_the_debian_package() {
+    let dir = scratch("users-damaged-file");
+    write_tiny_dataset(&dir, 12);
+    std::fs::write(dir.join("t10k-labels-idx1-ubyte"), [1, 2, 3, 4]).unwrap();
+    let message = FashionMnist::load(Some(&dir)).err().unwrap().to_string();
+    assert!(
+        message.contains(
+            "t10k-labels-idx1-ubyte: bad magic number 01020304: not an IDX file. \
+             The file is damaged; replace it with an intact copy"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("apt-get"), "{message}");
+    // The same damage in Debian's folder: reinstalling the package repairs it.
+    let debian = Error::CorruptDataset {
+        path: Path::new(nn::data::DEFAULT_DIR).join("t10k-labels-idx1-ubyte.gz"),
+        problem: "bad magic number 01020304: not an IDX file".to_string(),
+    };
+    assert_eq!(
+        debian.to_string(),
+        "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz: bad magic number 01020304: \
+         not an IDX file. The file is damaged; reinstall the dataset \
+         (apt-get install --reinstall dataset-fashion-mnist)"
+    );
+}
+
+#[test]
+fn a_missing_file_in_the_users_folder_says_what_to_put_there() {
+    let dir = scratch("users-missing-file");
+    write_tiny_dataset(&dir, 12);
+    std::fs::remove_file(dir.join("t10k-labels-idx1-ubyte")).unwrap();
+    let message = FashionMnist::load(Some(&dir)).err().unwrap().to_string();
+    assert!(
+        message.contains("has no t10k-labels-idx1-ubyte(.gz). Put the four IDX files there"),
+        "{message}"
+    );
+    let debian = Error::DatasetMissing {
+        dir: PathBuf::from(nn::data::DEFAULT_DIR),
+        file: "train-images-idx3-ubyte".to_string(),
+    };
+    assert!(
+        debian.to_string().contains(
+            "Install it with `apt-get install -y dataset-fashion-mnist`, or point --data-dir"
+        ),
+        "{debian}"
     );
 }
 

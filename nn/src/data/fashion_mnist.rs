@@ -92,24 +92,41 @@ fn load_split(dir: &Path, prefix: &str) -> Result<Split> {
             format!("images must have 3 dimensions, found {:?}", images.dims),
         ));
     };
-    if labels.dims != [count] {
+    if rows == 0 || cols == 0 {
+        return Err(corrupt(
+            &images_path,
+            format!(
+                "images of {rows}x{cols} pixels: an image needs at least one row and one column"
+            ),
+        ));
+    }
+    let [label_count] = labels.dims[..] else {
+        return Err(corrupt(
+            &labels_path,
+            format!("labels must have 1 dimension, found {:?}", labels.dims),
+        ));
+    };
+    if label_count != count {
         return Err(corrupt(
             &labels_path,
             format!(
-                "{} labels for {count} images in {}",
-                labels.values.len(),
+                "{label_count} labels for {count} images in {}",
                 images_path.display()
             ),
         ));
     }
-    if let Some(bad) = labels
+    if let Some((example, bad)) = labels
         .values
         .iter()
-        .find(|&&l| l as usize >= CLASS_NAMES.len())
+        .enumerate()
+        .find(|(_, &label)| label as usize >= CLASS_NAMES.len())
     {
         return Err(corrupt(
             &labels_path,
-            format!("label {bad} is not one of the 10 classes"),
+            format!(
+                "label {bad} is not one of the {} classes (example {example})",
+                CLASS_NAMES.len()
+            ),
         ));
     }
     Ok(Split {
