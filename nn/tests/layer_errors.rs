@@ -237,3 +237,9 @@ fn cross_entropy_with_computed_labels_out_of_range_points_at_the_caller() {
         "cross_entropy: label 3 is out of range for 3 classes"
     );
 }
+
+#[test]
+#[should_panic(expected = "Dropout: probability 1.5 is not in [0, 1]")]
+fn dropout_refuses_a_probability_outside_zero_to_one() {
+    nn::layers::Dropout::new(1.5);
+}

@@ -9,7 +9,14 @@ pub struct Dropout {
 }
 
 impl Dropout {
+    /// Zeroes each value with probability `p` during training (and scales the others by
+    /// `1 / (1 − p)`); `p` must be in `[0, 1]`, as in PyTorch (at 1 everything is zeroed).
+    #[track_caller]
     pub fn new(p: f32) -> Self {
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "Dropout: probability {p} is not in [0, 1]"
+        );
         Dropout { p }
     }
 }
