@@ -243,3 +243,18 @@ fn cross_entropy_with_computed_labels_out_of_range_points_at_the_caller() {
 fn dropout_refuses_a_probability_outside_zero_to_one() {
     nn::layers::Dropout::new(1.5);
 }
+
+#[test]
+fn a_model_names_the_layer_like_its_parameters() {
+X
+    let model = nn::models::AlexNet::new(&mut Rng::new(0));
+    let images = Var::constant(Tensor::zeros([1, 1, 100, 100]));
+    let (message, line) = panic_of(|| {
+        model.forward(&images, &mut ForwardContext::evaluation());
+    });
+    assert_eq!(line, line!() - 2);
+    assert_eq!(
+        message,
+        "module fc.0, Linear(6400 → 4096): expected input [N, 6400], got [1, 1024]"
+    );
+}
