@@ -15,6 +15,16 @@ use tensor::{Shape, Tensor};
 
 /// Writes named tensors (copied to the host) as an F32 safetensors file, atomically.
 pub fn save(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
+    save_with_metadata(path, tensors, &BTreeMap::new())
+}
+
+/// [`save`], with text `metadata` in the file's header (`__metadata__`, which PyTorch's
+/// `safetensors.torch.load_file` ignores).
+pub fn save_with_metadata(
+    path: &Path,
+    tensors: &[(String, Tensor)],
+    metadata: &BTreeMap<String, String>,
+) -> Result<()> {
     let host: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(name, t)| {
@@ -27,13 +37,30 @@ pub fn save(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
             TensorView::new(Dtype::F32, dims.clone(), bytes).expect("f32 bytes match the shape");
         (name.as_str(), view)
     });
-    let bytes = safetensors::serialize(views.collect::<Vec<_>>(), None).map_err(|e| {
+    let metadata = (!metadata.is_empty()).then(|| metadata.clone().into_iter().collect());
+    let bytes = safetensors::serialize(views.collect::<Vec<_>>(), metadata).map_err(|e| {
         Error::CorruptCheckpoint {
             path: path.to_path_buf(),
             problem: format!("could not encode: {e}"),
         }
     })?;
     crate::output_file::write_atomically(path, &bytes)
+}
+
+/// The text metadata of a safetensors file's header (empty if it has none).
+pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    let (_, metadata) =
+        SafeTensors::read_metadata(&bytes).map_err(|e| Error::CorruptCheckpoint {
+            path: path.to_path_buf(),
+            problem: format!("{e} (is the file truncated or of another format?)"),
+        })?;
+    Ok(metadata
+        .metadata()
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect())
 }
 
 /// Reads every tensor of a safetensors file as f32 (F16 and BF16 are widened), on the CPU.
@@ -106,12 +133,16 @@ pub fn f16_to_f32(half: u16) -> f32 {
 
 /// Saves a module's parameters under their names.
 pub fn save_module(module: &dyn Module, path: &Path) -> Result<()> {
-    let tensors: Vec<(String, Tensor)> = module
+    save(path, &parameters_of(module))
+}
+
+/// A module's parameters by name (what a model-only checkpoint holds).
+pub fn parameters_of(module: &dyn Module) -> Vec<(String, Tensor)> {
+    module
         .parameters()
         .into_iter()
         .map(|(name, p)| (name, p.value.clone()))
-        .collect();
-    save(path, &tensors)
+        .collect()
 }
 
 /// Loads a checkpoint into a module's parameters (on each parameter's device). Every name must

@@ -1,17 +1,19 @@
 //! One forward pass's setting: training (recorded on a tape, dropout active) or evaluation.
 
-use crate::{ParamId, Parameter};
+use crate::summary::Row;
+use crate::{Module, ParamId, Parameter};
 use autograd::{Tape, Var};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use tensor::rng::splitmix64;
-use tensor::Tensor;
+use tensor::{Shape, Tensor};
 
 /// Passed down through every module's `forward`. In training it owns the tape, turns each
 /// parameter into a tape leaf (remembering which leaf is which parameter), and hands out fresh
 /// dropout seeds; in evaluation parameters are constants and nothing is recorded. In both it
-/// knows which module is running, so that a layer given the wrong input can say where it sits.
+/// knows which module is running, so that a layer given the wrong input can say where it sits,
+/// and, for a [summary](crate::summary), it can list every layer that ran.
 pub struct ForwardContext {
     tape: Option<Tape>,
     leaves: Vec<(ParamId, Var)>,
@@ -20,6 +22,9 @@ pub struct ForwardContext {
     /// The names of the modules now running, outermost first (`["fc", "0"]`): see `enter`.
     /// Shared with the `ModuleScope` guards, which take their name off when dropped.
     path: Rc<RefCell<Vec<String>>>,
+    /// Only while a summary is being taken: one row per layer that ran (see `report_layer`).
+    /// `None` otherwise, so that reporting costs one branch.
+    layers: Option<Vec<Row>>,
 }
 
 impl ForwardContext {
@@ -31,6 +36,7 @@ impl ForwardContext {
             seed,
             seeds_drawn: 0,
             path: Rc::default(),
+            layers: None,
         }
     }
 
@@ -42,6 +48,16 @@ impl ForwardContext {
             seed: 0,
             seeds_drawn: 0,
             path: Rc::default(),
+            layers: None,
+        }
+    }
+
+    /// An evaluation pass that lists every layer it runs: what
+    /// [`summarize`](crate::summary::summarize) runs.
+    pub(crate) fn listing_layers() -> Self {
+        ForwardContext {
+            layers: Some(Vec::new()),
+            ..ForwardContext::evaluation()
         }
     }
 
@@ -65,6 +81,40 @@ impl ForwardContext {
     pub fn module_path(&self) -> Option<String> {
         let path = self.path.borrow();
         (!path.is_empty()).then(|| path.join("."))
+    }
+
+    /// Whether this pass lists its layers for a summary (see `report_layer`).
+    pub fn lists_layers(&self) -> bool {
+        self.layers.is_some()
+    }
+
+    /// Tells a summary that `layer`, the child now running under this context's path (see
+    /// `enter`), turned an input of shape `input` into one of shape `output`: containers call it
+    /// after each child, which is how [`summarize`](crate::summary::summarize) sees every layer.
+    /// Does nothing outside a summary, and nothing for a child that reported layers of its own
+    /// (a container, such as a `Sequential` inside a model): the summary lists the layers
+    /// themselves, not the boxes they come in.
+    pub fn report_layer(&mut self, layer: &dyn Module, input: &Shape, output: &Shape) {
+        let Some(rows) = &mut self.layers else {
+            return;
+        };
+        let path = self.path.borrow().join(".");
+        // The child's own layers, if it has any, were reported just before it returned.
+        if rows.last().is_some_and(|row| is_inside(&row.path, &path)) {
+            return;
+        }
+        rows.push(Row {
+            path,
+            description: layer.describe(),
+            output_shape: output.clone(),
+            parameters: layer.parameter_count(),
+            flops: layer.flops(input, output),
+        });
+    }
+
+    /// The layers listed so far (see `listing_layers`), leaving none.
+    pub(crate) fn take_listed_layers(&mut self) -> Vec<Row> {
+        self.layers.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The parameter as a value in this pass: a tracked leaf in training, a constant otherwise.
@@ -116,6 +166,15 @@ impl Drop for ModuleScope {
     fn drop(&mut self) {
         self.path.borrow_mut().pop();
     }
+}
+
+/// Whether the module at `path` sits inside the one at `scope` (`conv.3` is inside `conv`, not
+/// inside `co`); everything is inside the outermost module, whose path is empty.
+fn is_inside(path: &str, scope: &str) -> bool {
+    scope.is_empty()
+        || path
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// Gradients of a loss, keyed by parameter.

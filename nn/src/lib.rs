@@ -32,7 +32,9 @@ mod module;
 pub mod optim;
 pub mod output_file;
 mod parameter;
+pub mod summary;
 pub mod training;
+pub mod training_state;
 
 pub use autograd;
 pub use context::{ForwardContext, Gradients, ModuleScope};

@@ -2,6 +2,7 @@
 
 use crate::{ForwardContext, Parameter};
 use autograd::Var;
+use tensor::Shape;
 
 /// A layer or a model. Parameter names follow PyTorch's `state_dict` convention: a layer's own
 /// parameters are `weight` and `bias`; containers prefix their children's names with the
@@ -48,6 +49,21 @@ pub trait Module {
         Vec::new()
     }
 
+    /// A short description for [`summary`](crate::summary) tables (`Conv2d(1 → 96, kernel 11,
+    /// stride 4, padding 0)`); by default the type's name without its module path (`AlexNet`).
+    fn describe(&self) -> String {
+        short_type_name(std::any::type_name::<Self>()).to_string()
+    }
+
+    /// Floating-point operations one forward pass from `input` to `output` computes, counted as
+    /// 2 per multiply-add (a multiplication and an addition), for [`summary`](crate::summary)
+    /// tables. Of the built-in layers only Conv2d and Linear count anything: the others (ReLU,
+    /// pooling, dropout) and the bias additions are one cheap pass over the activations and are
+    /// left out, as in the usual FLOP figures for AlexNet.
+    fn flops(&self, _input: &Shape, _output: &Shape) -> f64 {
+        0.0
+    }
+
     /// Total number of trainable values.
     fn parameter_count(&self) -> usize {
         self.parameters().iter().map(|(_, p)| p.value.numel()).sum()
@@ -68,4 +84,26 @@ pub fn prefixed<P>(prefix: &str, named: Vec<(String, P)>) -> Vec<(String, P)> {
         .into_iter()
         .map(|(name, p)| (format!("{prefix}.{name}"), p))
         .collect()
+}
+
+/// `nn::models::mlp::Mlp` → `Mlp`: the last segment of a type's path. A generic type's
+/// parameters stay as they are (`my::Wrapper<nn::layers::ReLU>` → `Wrapper<nn::layers::ReLU>`).
+fn short_type_name(full: &str) -> &str {
+    let path_end = full.find('<').unwrap_or(full.len());
+    match full[..path_end].rfind("::") {
+        Some(separator) => &full[separator + 2..],
+        None => full,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_type_name;
+
+    #[test]
+    fn short_type_names_drop_the_module_path() {
+        assert_eq!(short_type_name("nn::models::mlp::Mlp"), "Mlp");
+        assert_eq!(short_type_name("Local"), "Local");
+        assert_eq!(short_type_name("a::Wrapper<b::Inner>"), "Wrapper<b::Inner>");
+    }
 }

@@ -1,11 +1,13 @@
-//! The training and evaluation loops shared by the examples: one epoch of minibatch training,
-//! and accuracy on a test split. Drawing progress is left to the caller (a callback per step).
+//! The training and evaluation loops shared by the examples: one epoch of minibatch training
+//! (from its start, or resumed in its middle, and stoppable after any step), and predictions and
+//! accuracy on a test split. Drawing progress is left to the caller (callbacks).
 
 use crate::data::{batch_order, DeviceSplit, Split};
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 use crate::{loss, ForwardContext, Module};
 use autograd::Var;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tensor::{rng::splitmix64, Device, Indices, Tensor};
 
@@ -18,14 +20,15 @@ pub struct Feed {
     pub device: Device,
 }
 
-/// Running totals of an epoch, passed to the progress callback after every step.
-#[derive(Clone, Copy, Debug, Default)]
+/// Running totals of an epoch, passed to the progress callback as results are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Progress {
+    /// Steps done (and read back) so far, of `steps`.
     pub step: usize,
     pub steps: usize,
     pub examples: usize,
-    loss_sum: f64,
-    correct: usize,
+    pub(crate) loss_sum: f64,
+    pub(crate) correct: usize,
 }
 
 impl Progress {
@@ -37,9 +40,40 @@ impl Progress {
     pub fn accuracy(&self) -> f32 {
         self.correct as f32 / self.examples.max(1) as f32
     }
+
+    /// The fraction of the epoch done, 0 to 1.
+    pub fn fraction(&self) -> f64 {
+        self.step as f64 / self.steps.max(1) as f64
+    }
 }
 
-/// Trains `model` for one epoch over `split` in an order shuffled by `seed`. Stops with
+/// Where an epoch begins: at its first step, or — resuming an interrupted run — after
+/// `progress.step` steps whose running totals `progress` holds.
+#[derive(Clone, Copy, Debug)]
+pub struct EpochStart {
+    /// Counted from 1.
+    pub epoch: usize,
+    pub progress: Progress,
+}
+
+impl EpochStart {
+    pub fn beginning(epoch: usize) -> Self {
+        EpochStart {
+            epoch,
+            progress: Progress::default(),
+        }
+    }
+}
+
+/// How an epoch ended: all its steps done, or stopped early on request.
+#[derive(Clone, Copy, Debug)]
+pub enum EpochEnd {
+    Finished(Progress),
+    /// `progress.step` steps are done; resuming with this progress continues exactly.
+    Stopped(Progress),
+}
+
+/// Trains `model` for one whole epoch over `split` in an order shuffled by `seed`. Stops with
 /// [`Error::NonFiniteLoss`] naming the step if the loss becomes NaN or infinite.
 pub fn train_epoch(
     model: &mut dyn Module,
@@ -50,64 +84,80 @@ pub fn train_epoch(
     seed: u64,
     on_step: &mut dyn FnMut(&Progress),
 ) -> Result<Progress> {
-    out_of_memory_as_error(feed.batch_size, || {
-        train_epoch_unguarded(model, optimizer, split, feed, epoch, seed, on_step)
-    })
+    let never = AtomicBool::new(false);
+    let start = EpochStart::beginning(epoch);
+    match train_epoch_from(model, optimizer, split, feed, start, seed, &never, on_step)? {
+        EpochEnd::Finished(progress) | EpochEnd::Stopped(progress) => Ok(progress),
+    }
 }
 
-fn train_epoch_unguarded(
+/// [`train_epoch`] from `start` (possibly mid-epoch), checking `stop` after every step: once it
+/// is set, the epoch ends after the current step with [`EpochEnd::Stopped`]. Everything a step
+/// draws — the batch order, dropout masks — comes from `seed`, the epoch and the step, so a run
+/// stopped and resumed (with its weights and optimizer state) computes exactly what an
+/// uninterrupted run computes.
+#[allow(clippy::too_many_arguments)]
+pub fn train_epoch_from(
     model: &mut dyn Module,
     optimizer: &mut dyn Optimizer,
     split: &Split,
     feed: Feed,
-    epoch: usize,
+    start: EpochStart,
     seed: u64,
+    stop: &AtomicBool,
     on_step: &mut dyn FnMut(&Progress),
-) -> Result<Progress> {
-    let batches = batch_order(
-        split.len(),
-        feed.batch_size,
-        Some(splitmix64(seed ^ epoch as u64)),
-    );
-    let mut progress = Progress {
-        steps: batches.len(),
-        ..Progress::default()
-    };
-    let mut unread = Vec::new();
-    let mut last_read = Instant::now();
-    let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
-    // Which parameter (if any) is already NaN or infinite: then a NaN loss is the weights' fault,
-    // not the learning rate's. Sixteen sums for AlexNet, once per epoch.
-    let broken_parameter = first_non_finite_parameter(model);
-    for (step, indices) in batches.iter().enumerate() {
-        let batch = data.batch(indices)?;
-        let mut ctx =
-            ForwardContext::training(splitmix64(seed ^ ((epoch as u64) << 32) ^ step as u64));
-        let logits = model.forward(&Var::constant(batch.images), &mut ctx);
-        let loss = loss::cross_entropy(&logits, &batch.labels);
-        unread.push(StepResult {
-            step: step + 1,
-            loss: loss.value().clone(),
-            predictions: logits.value().argmax_axis(1),
-            labels: batch.labels,
-        });
-        let gradients = ctx.backward(&loss);
-        optimizer.step(model.parameters_mut(), &gradients);
+) -> Result<EpochEnd> {
+    out_of_memory_as_error(feed.batch_size, || {
+        let epoch = start.epoch;
+        let batches = batch_order(
+            split.len(),
+            feed.batch_size,
+            Some(splitmix64(seed ^ epoch as u64)),
+        );
+        let mut progress = Progress {
+            steps: batches.len(),
+            ..start.progress
+        };
+        let mut unread = Vec::new();
+        let mut last_read = Instant::now();
+        let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
+        // Which parameter (if any) is already NaN or infinite: then a NaN loss is the weights'
+        // fault, not the learning rate's. Sixteen sums for AlexNet, once per epoch.
+        let broken_parameter = first_non_finite_parameter(model);
+        for (step, indices) in batches.iter().enumerate().skip(start.progress.step) {
+            let batch = data.batch(indices)?;
+            let mut ctx =
+                ForwardContext::training(splitmix64(seed ^ ((epoch as u64) << 32) ^ step as u64));
+            let logits = model.forward(&Var::constant(batch.images), &mut ctx);
+            let loss = loss::cross_entropy(&logits, &batch.labels);
+            unread.push(StepResult {
+                step: step + 1,
+                loss: loss.value().clone(),
+                predictions: logits.value().argmax_axis(1),
+                labels: batch.labels,
+            });
+            let gradients = ctx.backward(&loss);
+            optimizer.step(model.parameters_mut(), &gradients);
 
-        // Reading a value from the GPU waits for all queued work, so results are read a few
-        // times per second, not after every step.
-        let last_step = step + 1 == batches.len();
-        if last_step || last_read.elapsed() >= READ_INTERVAL {
-            for result in unread.drain(..) {
-                result
-                    .add_to(&mut progress, epoch)
-                    .map_err(|e| blame_weights(e, &broken_parameter))?;
+            // Reading a value from the GPU waits for all queued work, so results are read a few
+            // times per second, not after every step.
+            let last_step = step + 1 == batches.len();
+            let stopping = stop.load(Ordering::Relaxed);
+            if last_step || stopping || last_read.elapsed() >= READ_INTERVAL {
+                for result in unread.drain(..) {
+                    result
+                        .add_to(&mut progress, epoch)
+                        .map_err(|e| blame_weights(e, &broken_parameter))?;
+                }
+                last_read = Instant::now();
+                on_step(&progress);
             }
-            last_read = Instant::now();
-            on_step(&progress);
+            if stopping && !last_step {
+                return Ok(EpochEnd::Stopped(progress));
+            }
         }
-    }
-    Ok(progress)
+        Ok(EpochEnd::Finished(progress))
+    })
 }
 
 /// The name of the first parameter holding NaN or infinity (the sum of its values is then not
@@ -172,48 +222,52 @@ impl StepResult {
     }
 }
 
+/// The class `model` predicts for every example of `split` (in file order), without a tape.
+/// `on_progress(done, total)` follows the examples as their predictions are read back (a few
+/// times per second on a GPU, where reading waits for the queued work).
+pub fn predict(
+    model: &dyn Module,
+    split: &Split,
+    feed: Feed,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<u32>> {
+    out_of_memory_as_error(feed.batch_size, || {
+        let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
+        let mut predicted = Vec::with_capacity(split.len());
+        let mut unread: Vec<Indices> = Vec::new();
+        let mut last_read = Instant::now();
+        let batches = batch_order(split.len(), feed.batch_size, None);
+        for (i, indices) in batches.iter().enumerate() {
+            let batch = data.batch(indices)?;
+            let logits = model.forward(
+                &Var::constant(batch.images),
+                &mut ForwardContext::evaluation(),
+            );
+            unread.push(logits.value().argmax_axis(1));
+            if i + 1 == batches.len() || last_read.elapsed() >= READ_INTERVAL {
+                unread.drain(..).for_each(|p| predicted.extend(p.to_vec()));
+                last_read = Instant::now();
+                on_progress(predicted.len(), split.len());
+            }
+        }
+        Ok(predicted)
+    })
+}
+
 /// Fraction of `split` (in file order) that `model` classifies correctly, without a tape.
 pub fn evaluate(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
-    out_of_memory_as_error(feed.batch_size, || evaluate_unguarded(model, split, feed))
+    let predicted = predict(model, split, feed, &mut |_, _| {})?;
+    Ok(accuracy(&predicted, &split.labels))
 }
 
-fn evaluate_unguarded(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
-    // Predictions stay on the device until the end: one wait for the GPU, not one per batch.
-    let mut batches = Vec::new();
-    let data = DeviceSplit::upload(split, feed.image_size, feed.device)?;
-    for indices in batch_order(split.len(), feed.batch_size, None) {
-        let batch = data.batch(&indices)?;
-        let logits = model.forward(
-            &Var::constant(batch.images),
-            &mut ForwardContext::evaluation(),
-        );
-        batches.push((logits.value().argmax_axis(1), batch.labels));
-    }
-    let correct: usize = batches
+/// The fraction of `predicted` equal to `labels`.
+pub fn accuracy(predicted: &[u32], labels: &[u8]) -> f32 {
+    let correct = predicted
         .iter()
-        .map(|(predicted, labels)| matches(predicted, labels))
-        .sum();
-    Ok(correct as f32 / split.len().max(1) as f32)
-}
-
-/// How many predictions equal their labels.
-fn matches(predicted: &Indices, labels: &Indices) -> usize {
-    predicted
-        .to_vec()
-        .iter()
-        .zip(labels.to_vec())
-        .filter(|(p, l)| *p == l)
-        .count()
-}
-
-/// How many rows of `logits` have their largest value at the label.
-pub fn count_correct(logits: &Tensor, labels: &Indices) -> usize {
-    let predicted = logits.argmax_axis(1).to_vec();
-    predicted
-        .iter()
-        .zip(labels.to_vec())
-        .filter(|(p, l)| *p == l)
-        .count()
+        .zip(labels)
+        .filter(|(p, l)| **p == **l as u32)
+        .count();
+    correct as f32 / labels.len().max(1) as f32
 }
 
 /// Kernels cannot return errors, so a failed device allocation panics with a message starting

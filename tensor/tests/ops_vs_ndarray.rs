@@ -162,7 +162,7 @@ fn moving_to_an_unavailable_device_is_an_error_that_says_what_to_do() {
 fn gather_images_picks_scales_and_resizes_like_the_separate_ops() {
     let bytes: Vec<u8> = (0..3 * 5 * 6).map(|i| (i * 37 % 256) as u8).collect();
     let pixels = tensor::Indices::pack_bytes(&bytes);
-    assert_eq!(pixels.numel(), (bytes.len() + 3) / 4);
+    assert_eq!(pixels.numel(), bytes.len().div_ceil(4));
     let picks = tensor::Indices::from_vec(vec![2, 0, 2], [3]);
     let batch = Tensor::gather_images(&pixels, &picks, 5, 6, 9);
     let by_hand: Vec<f32> = [2usize, 0, 2]

@@ -1,10 +1,10 @@
 //! `nn.Conv2d`: a learned bank of filters slid over the image.
 
-use super::refuse_input;
+use super::{dot_product_flops, refuse_input};
 use crate::{init, ForwardContext, Module, Parameter};
 use autograd::Var;
 use std::fmt;
-use tensor::{Conv2dGeometry, Rng};
+use tensor::{Conv2dGeometry, Rng, Shape};
 
 pub struct Conv2d {
     pub weight: Parameter,
@@ -99,6 +99,14 @@ impl Module for Conv2d {
         let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
         let convolved = input.conv2d(&weight, None, self.stride, self.padding);
         Some(convolved.bias_relu(&bias, 1))
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+
+    fn flops(&self, _input: &Shape, output: &Shape) -> f64 {
+        dot_product_flops(&self.weight, output)
     }
 
     fn parameters(&self) -> Vec<(String, &Parameter)> {

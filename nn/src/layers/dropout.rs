@@ -28,4 +28,9 @@ impl Module for Dropout {
         }
         input.dropout(self.p, ctx.next_seed(), true)
     }
+
+    /// `Dropout(0.5)`, as PyTorch models are written.
+    fn describe(&self) -> String {
+        format!("Dropout({})", self.p)
+    }
 }

@@ -18,4 +18,8 @@ impl Module for Flatten {
         }
         input.flatten_from_1()
     }
+
+    fn describe(&self) -> String {
+        "Flatten".into()
+    }
 }

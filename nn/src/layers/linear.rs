@@ -1,10 +1,10 @@
 //! `nn.Linear`: `y = x · Wᵀ + b`, with W stored `[out, in]` as in PyTorch.
 
-use super::refuse_input;
+use super::{dot_product_flops, refuse_input};
 use crate::{init, ForwardContext, Module, Parameter};
 use autograd::Var;
 use std::fmt;
-use tensor::Rng;
+use tensor::{Rng, Shape};
 
 pub struct Linear {
     pub weight: Parameter,
@@ -69,6 +69,14 @@ impl Module for Linear {
         self.check_input(input, ctx);
         let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
         Some(input.matmul_t(&weight, false, true).bias_relu(&bias, 1))
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+
+    fn flops(&self, _input: &Shape, output: &Shape) -> f64 {
+        dot_product_flops(&self.weight, output)
     }
 
     fn parameters(&self) -> Vec<(String, &Parameter)> {

@@ -50,4 +50,9 @@ impl Module for MaxPool2d {
         }
         input.max_pool2d(self.kernel, self.stride, self.padding)
     }
+
+    // No `flops`: comparisons, not multiply-adds (see `Module::flops`).
+    fn describe(&self) -> String {
+        self.to_string()
+    }
 }

@@ -16,8 +16,18 @@ pub use max_pool2d::MaxPool2d;
 pub use relu::ReLU;
 pub use sequential::Sequential;
 
-use crate::ForwardContext;
+use crate::{ForwardContext, Parameter};
 use std::fmt;
+use tensor::Shape;
+
+/// FLOPs of a Conv2d or a Linear layer with this `weight` that produced `output`: each output
+/// value is the dot product of one filter (a row of the weight: `in` values for Linear,
+/// `in · kh · kw` for Conv2d) with as many inputs, one multiply-add per weight, 2 FLOPs each.
+/// The bias additions (one per output value) are left out, as in the usual counts.
+fn dot_product_flops(weight: &Parameter, output: &Shape) -> f64 {
+    let weights_per_filter: usize = weight.value.dims().iter().skip(1).product();
+    2.0 * output.numel() as f64 * weights_per_filter as f64
+}
 
 /// Panics because `layer` cannot take its input: the message names the layer's place in the
 /// model (when a container named it), the layer, and the `problem` with the shapes. A layer checks

@@ -10,6 +10,10 @@ impl Module for ReLU {
         input.relu()
     }
 
+    fn describe(&self) -> String {
+        "ReLU".into()
+    }
+
     fn is_relu(&self) -> bool {
         true
     }

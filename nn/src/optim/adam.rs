@@ -1,8 +1,8 @@
 //! `torch.optim.Adam` (Kingma & Ba), with PyTorch's defaults and bias correction.
 
-use super::Optimizer;
+use super::{state_like, Optimizer};
 use crate::{Gradients, ParamId, Parameter};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use tensor::{AdamStep, AdamUpdate, Tensor};
 
 pub struct Adam {
@@ -82,5 +82,40 @@ impl Optimizer for Adam {
         for (parameter, _, moments) in work {
             self.state.insert(parameter.id(), moments);
         }
+    }
+
+    fn state(&self, parameters: &[(String, &Parameter)]) -> Vec<(String, Tensor)> {
+        let mut named = Vec::new();
+        for (name, parameter) in parameters {
+            if let Some(moments) = self.state.get(&parameter.id()) {
+                named.push((format!("{name}.exp_avg"), moments.m.clone()));
+                named.push((format!("{name}.exp_avg_sq"), moments.v.clone()));
+                // A float, as PyTorch stores it (exact up to 2^24 steps).
+                let steps = Tensor::scalar(moments.steps as f32);
+                named.push((format!("{name}.step"), steps));
+            }
+        }
+        named
+    }
+
+    fn load_state(
+        &mut self,
+        parameters: &[(String, &Parameter)],
+        state: &BTreeMap<String, Tensor>,
+    ) -> Result<(), String> {
+        let mut restored = HashMap::new();
+        for (name, parameter) in parameters {
+            let Some(steps) = state.get(&format!("{name}.step")) else {
+                continue; // never stepped
+            };
+            let moments = Moments {
+                steps: steps.item() as u32,
+                m: state_like(state, name, "exp_avg", parameter)?,
+                v: state_like(state, name, "exp_avg_sq", parameter)?,
+            };
+            restored.insert(parameter.id(), moments);
+        }
+        self.state = restored;
+        Ok(())
     }
 }

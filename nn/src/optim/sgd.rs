@@ -1,8 +1,8 @@
 //! `torch.optim.SGD`: plain, with momentum (optionally Nesterov) and L2 weight decay.
 
-use super::Optimizer;
+use super::{state_like, Optimizer};
 use crate::{Gradients, ParamId, Parameter};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use tensor::{SgdStep, Tensor};
 
 pub struct Sgd {
@@ -65,5 +65,31 @@ impl Optimizer for Sgd {
             });
             parameter.value.sgd_step_(grad, buffer, &hyper);
         }
+    }
+
+    fn state(&self, parameters: &[(String, &Parameter)]) -> Vec<(String, Tensor)> {
+        parameters
+            .iter()
+            .filter_map(|(name, parameter)| {
+                let buffer = self.momentum_buffers.get(&parameter.id())?;
+                Some((format!("{name}.momentum_buffer"), buffer.clone()))
+            })
+            .collect()
+    }
+
+    fn load_state(
+        &mut self,
+        parameters: &[(String, &Parameter)],
+        state: &BTreeMap<String, Tensor>,
+    ) -> Result<(), String> {
+        let mut restored = HashMap::new();
+        for (name, parameter) in parameters {
+            if state.contains_key(&format!("{name}.momentum_buffer")) {
+                let buffer = state_like(state, name, "momentum_buffer", parameter)?;
+                restored.insert(parameter.id(), buffer);
+            }
+        }
+        self.momentum_buffers = restored;
+        Ok(())
     }
 }

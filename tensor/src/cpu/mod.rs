@@ -14,6 +14,7 @@ pub mod pool;
 pub mod reduce;
 pub mod resize;
 pub mod softmax;
+pub mod threads;
 pub mod winograd;
 
 use crate::backend::{
