@@ -11,7 +11,7 @@ use clap::Parser;
 use rustgrad::nn::data::FashionMnist;
 use rustgrad::nn::models::Mlp;
 use rustgrad::nn::optim::Adam;
-use rustgrad::nn::training::Feed;
+use rustgrad::nn::training::{EpochStart, Feed};
 use rustgrad::tensor::{Device, Rng};
 use std::path::PathBuf;
 
@@ -55,14 +55,21 @@ fn run(args: &Args) -> common::AnyResult<()> {
         device: Device::Cpu,
     };
     let mut test_accuracy = 0.0;
+    let run = common::TrainingRun {
+        data: &data,
+        feed,
+        epochs: args.epochs,
+        seed: args.seed,
+        start: EpochStart::beginning(1),
+        device_label: "cpu".into(),
+        quick_look: None,
+    };
     common::train_epochs(
         &mut model,
         &mut optimizer,
-        &data,
-        feed,
-        args.epochs,
-        args.seed,
-        |_, result| {
+        &run,
+        |_, _| {},
+        |_, _, result| {
             test_accuracy = result.test_accuracy;
             Ok(())
         },

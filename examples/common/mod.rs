@@ -1,27 +1,66 @@
-//! Pieces the examples share: the release-build warning, device choice, the progress bar and the
-//! per-epoch line.
+//! Pieces the examples share: the release-build warning, device choice, option checks, the
+//! training loop with its progress display, time estimate and Ctrl-C handling, and the per-epoch
+//! line.
 
 #![allow(dead_code)] // each example uses a different subset
 
-use indicatif::{ProgressBar, ProgressStyle};
+pub mod history;
+pub mod pictures;
+pub mod plot;
+pub mod progress;
+
+use progress::{human, ProgressView, RunClock};
 use rustgrad::nn::data::FashionMnist;
 use rustgrad::nn::optim::Optimizer;
-use rustgrad::nn::training::{evaluate, train_epoch, Feed, Progress};
+use rustgrad::nn::training::{predict, train_epoch_from, EpochEnd, EpochStart, Feed, Progress};
 use rustgrad::nn::Module;
 use rustgrad::tensor::Device;
 use std::path::Path;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 pub type AnyResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Runs an example's body: warns about debug builds, and turns an error into a message on
-/// stderr and exit status 1.
+/// stderr and exit status 1 (130 for a run stopped by Ctrl-C, as shells report SIGINT).
 pub fn main_with(run: impl FnOnce() -> AnyResult<()>) {
     warn_if_debug_build();
     if let Err(error) = run() {
+        if let Some(stopped) = error.downcast_ref::<Interrupted>() {
+            eprintln!("{stopped}");
+            std::process::exit(130);
+        }
         eprintln!("error: {error}");
         std::process::exit(1);
     }
+}
+
+/// A run stopped by Ctrl-C; the message says what was saved and how to resume.
+#[derive(Debug)]
+pub struct Interrupted(pub String);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Set by the first Ctrl-C: training stops after the current step.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The first Ctrl-C asks training to stop after its current step (then the example saves and
+/// says how to resume); a second one exits at once.
+pub fn stop_on_ctrl_c() -> Result<(), String> {
+    ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            eprintln!("\nstopped at once (second Ctrl-C); nothing more was saved");
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after this step (Ctrl-C again to quit at once)");
+    })
+    .map_err(|e| format!("cannot catch Ctrl-C: {e}"))
 }
 
 /// What one finished epoch produced.
@@ -32,32 +71,88 @@ pub struct EpochResult {
     pub seconds: f64,
 }
 
-/// Trains for `epochs` epochs with a progress bar, evaluating on the test split and printing
-/// the epoch line after each; `after_epoch(model, result)` then saves checkpoints, metrics, ...
+/// A training run: the data, how to feed it, the epochs in all, the seed, where it starts (a
+/// resumed run starts after its saved position), and for the time estimate, what it runs on and
+/// a shorter command to suggest when the run is long.
+pub struct TrainingRun<'a> {
+    pub data: &'a FashionMnist,
+    pub feed: Feed,
+    pub epochs: usize,
+    pub seed: u64,
+    pub start: EpochStart,
+    pub device_label: String,
+    pub quick_look: Option<String>,
+}
+
+/// How a run ended.
+pub enum RunEnd {
+    Finished,
+    /// Stopped by Ctrl-C; training continues from here.
+    Stopped(EpochStart),
+}
+
+/// A run longer than this gets the quick-look command suggested.
+const LONG_RUN: Duration = Duration::from_secs(10 * 60);
+
+/// Trains from `run.start` to the last epoch, with progress (bars or plain lines), the whole
+/// run's time estimate after its first steps, a progress display for each test pass, and the
+/// epoch line; `on_progress(epoch, progress)` sees the running totals as they are read,
+/// `after_epoch(model, optimizer, result)` saves checkpoints, metrics, plots. Ctrl-C (see
+/// [`stop_on_ctrl_c`]) ends the run after the current step with [`RunEnd::Stopped`].
 pub fn train_epochs(
     model: &mut dyn Module,
     optimizer: &mut dyn Optimizer,
-    data: &FashionMnist,
-    feed: Feed,
-    epochs: usize,
-    seed: u64,
-    mut after_epoch: impl FnMut(&dyn Module, &EpochResult) -> AnyResult<()>,
-) -> AnyResult<()> {
-    for epoch in 1..=epochs {
+    run: &TrainingRun<'_>,
+    mut on_progress: impl FnMut(usize, &Progress),
+    mut after_epoch: impl FnMut(&dyn Module, &dyn Optimizer, &EpochResult) -> AnyResult<()>,
+) -> AnyResult<RunEnd> {
+    let (train_len, test_len) = (run.data.train.len(), run.data.test.len());
+    let epochs_left = (run.epochs + 1).saturating_sub(run.start.epoch);
+    let mut clock = RunClock::new(
+        epochs_left * train_len - run.start.progress.examples,
+        epochs_left * test_len,
+    );
+    let (mut trained, mut tested) = (0, 0); // images of this run so far
+    for epoch in run.start.epoch..=run.epochs {
+        let start = if epoch == run.start.epoch {
+            run.start
+        } else {
+            EpochStart::beginning(epoch)
+        };
         let started = Instant::now();
-        let bar = epoch_bar(epoch, epochs, data.train.len().div_ceil(feed.batch_size));
-        let mut on_step = |p: &Progress| show_progress(&bar, p, started);
-        let train = train_epoch(
+        let steps = train_len.div_ceil(run.feed.batch_size) as u64;
+        let mut view = ProgressView::new(&format!("epoch {epoch}/{}", run.epochs), steps);
+        let mut on_step = |p: &Progress| {
+            let done = trained + p.examples - start.progress.examples;
+            if let Some(estimate) = clock.record(done, p.step - start.progress.step) {
+                view.println(&estimate_line(run, estimate, clock.speed()));
+            }
+            view.update(
+                p.step as u64,
+                &step_message(p, &clock, done, tested, train_len),
+            );
+            on_progress(epoch, p);
+        };
+        let end = train_epoch_from(
             model,
             optimizer,
-            &data.train,
-            feed,
-            epoch,
-            seed,
+            &run.data.train,
+            run.feed,
+            start,
+            run.seed,
+            &STOP,
             &mut on_step,
         )?;
-        bar.finish_and_clear();
-        let test_accuracy = evaluate(model, &data.test, feed)?;
+        view.finish();
+        let train = match end {
+            EpochEnd::Finished(progress) => progress,
+            EpochEnd::Stopped(progress) => {
+                return Ok(RunEnd::Stopped(EpochStart { epoch, progress }));
+            }
+        };
+        trained += train.examples - start.progress.examples;
+        let test_accuracy = test_pass(model, run)?;
+        tested += test_len;
         let result = EpochResult {
             epoch,
             train,
@@ -65,9 +160,63 @@ pub fn train_epochs(
             seconds: started.elapsed().as_secs_f64(),
         };
         println!("{}", epoch_line(&result));
-        after_epoch(&*model, &result)?;
+        after_epoch(&*model, &*optimizer, &result)?;
+        if STOP.load(Ordering::SeqCst) && epoch < run.epochs {
+            return Ok(RunEnd::Stopped(EpochStart::beginning(epoch + 1)));
+        }
     }
-    Ok(())
+    Ok(RunEnd::Finished)
+}
+
+/// Accuracy on the test split, with its own progress display.
+fn test_pass(model: &dyn Module, run: &TrainingRun<'_>) -> AnyResult<f32> {
+    let test = &run.data.test;
+    let mut view = ProgressView::new("testing", test.len() as u64);
+    let predicted = predict(model, test, run.feed, &mut |done, _| {
+        view.update(done as u64, "images");
+    })?;
+    view.finish();
+    Ok(rustgrad::nn::training::accuracy(&predicted, &test.labels))
+}
+
+/// "loss 0.6138, acc 0.7664, 52 img/s, ~3 min left in the epoch, ~45 min in the run".
+fn step_message(
+    p: &Progress,
+    clock: &RunClock,
+    trained: usize,
+    tested: usize,
+    train_len: usize,
+) -> String {
+    let mut message = format!("loss {:.4}, acc {:.4}", p.loss(), p.accuracy());
+    if let Some(speed) = clock.speed() {
+        let epoch_left = Duration::from_secs_f64((train_len - p.examples) as f64 / speed);
+        message.push_str(&format!(
+            ", {speed:.0} img/s, ~{} left in the epoch",
+            human(epoch_left)
+        ));
+        if let Some(run_left) = clock.remaining(trained, tested) {
+            message.push_str(&format!(", ~{} in the run", human(run_left)));
+        }
+    }
+    message
+}
+
+/// Said once, after the first steps: how long the whole run will take, and — if that is long —
+/// a shorter command for a first look.
+fn estimate_line(run: &TrainingRun<'_>, estimate: Duration, speed: Option<f64>) -> String {
+    let epochs = (run.epochs + 1).saturating_sub(run.start.epoch);
+    let speed = speed.map_or(String::new(), |s| format!(", {s:.0} images/s"));
+    let mut line = format!(
+        "estimate: {epochs} epoch(s) ≈ {} on {}{speed}",
+        human(estimate),
+        run.device_label
+    );
+    if let (true, Some(quick)) = (estimate > LONG_RUN, &run.quick_look) {
+        line.push_str(&format!(
+            "\n  for a quick look instead (Ctrl-C stops this run): {quick}"
+        ));
+    }
+    line
 }
 
 /// Examples refuse to be silently slow.
@@ -75,30 +224,6 @@ fn warn_if_debug_build() {
     if cfg!(debug_assertions) {
         eprintln!("warning: built without --release; training will be many times slower. Use `cargo run --release ...`");
     }
-}
-
-/// A progress bar for one epoch, showing running loss, accuracy and images per second.
-pub fn epoch_bar(epoch: usize, epochs: usize, steps: usize) -> ProgressBar {
-    let bar = ProgressBar::new(steps as u64);
-    let template = "epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed} elapsed, ~{eta} left)";
-    bar.set_style(
-        ProgressStyle::with_template(template)
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(format!("{epoch}/{epochs}"));
-    bar
-}
-
-/// Updates the bar from the epoch's running totals.
-pub fn show_progress(bar: &ProgressBar, progress: &Progress, started: Instant) {
-    let images_per_second = progress.examples as f64 / started.elapsed().as_secs_f64().max(1e-9);
-    bar.set_position(progress.step as u64);
-    bar.set_message(format!(
-        "loss {:.4}, acc {:.4}, {images_per_second:.0} img/s",
-        progress.loss(),
-        progress.accuracy()
-    ));
 }
 
 /// The line PyTorch tutorials print after each epoch.
