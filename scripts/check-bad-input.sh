@@ -61,6 +61,11 @@ expect "AlexNet takes images of 195 to 226 pixels" $alexnet --device cpu --resiz
 expect "AlexNet takes images of 195 to 226 pixels" $alexnet --device cpu --resize 194
 expect "try --batch-size" $alexnet --device cpu --batch-size 100000
 expect "invalid value 'gpu' for '--device" $alexnet --device gpu
+expect "--threads <THREADS>': must be at least 1" $alexnet --device cpu --threads 0
+expect "a picture's name must end in .png or .svg" $alexnet --device cpu --plot "$scratch/curves.gif"
+expect "the picture is a PNG: name it FILE.png" $alexnet --device cpu --predictions "$scratch/p.svg"
+expect "cannot be used with '--resume" $alexnet --device cpu --load a --resume b
+expect "there is no training state beside" $alexnet --device cpu --resume "$scratch/never-saved.safetensors"
 expect "must be at least 1" $fashion_mlp --batch-size 0
 expect "-0.5 is not a finite number above 0" $fashion_mlp --lr -0.5
 
