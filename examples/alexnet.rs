@@ -6,6 +6,8 @@
 //! cargo run --release --example alexnet -- --limit-train 4096 --limit-test 1000 --epochs 1 \
 //!     --plot curves.svg --predictions predictions.png                # a quick look on a CPU
 //! ```
+//!
+//! `--graph FILE.dot` writes the tape of one training step (`dot -Tsvg FILE.dot -o FILE.svg`).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -80,6 +82,11 @@ struct Args {
     /// (with --epochs 0: also print per-class accuracy and the confusion matrix)
     #[arg(long)]
     predictions: Option<PathBuf>,
+    /// Write the graph of one training step's forward pass (every op on the tape with its
+    /// output shape, and the parameters) into FILE.dot, from the run's first step; draw it with
+    /// `dot -Tsvg FILE.dot -o FILE.svg`
+    #[arg(long)]
+    graph: Option<PathBuf>,
     /// CPU threads, at least 1 (default: $RAYON_NUM_THREADS, else one per core)
     #[arg(long, value_parser = common::at_least_one)]
     threads: Option<usize>,
@@ -125,6 +132,9 @@ fn main() {
 fn run(mut args: Args, matches: &ArgMatches) -> common::AnyResult<()> {
     if args.epochs == 0 && args.load.is_none() && args.resume.is_none() {
         return Err("--epochs 0 evaluates a trained model: give it with --load PATH".into());
+    }
+    if args.epochs == 0 && args.graph.is_some() {
+        return Err("--graph draws a training step, and --epochs 0 trains none".into());
     }
     check_outputs(&args)?;
     if let Some(threads) = args.threads {
@@ -186,6 +196,7 @@ fn run(mut args: Args, matches: &ArgMatches) -> common::AnyResult<()> {
             "cargo run --release --example alexnet -- --limit-train 4096 --limit-test 1000 --epochs 1"
                 .into(),
         ),
+        graph: args.graph.clone(),
     };
     // Both callbacks add to the history, one at a time.
     let history = RefCell::new(history);
@@ -410,7 +421,11 @@ fn check_outputs(args: &Args) -> Result<(), String> {
         ("--metrics", args.metrics.as_deref()),
         ("--plot", args.plot.as_deref()),
         ("--predictions", args.predictions.as_deref()),
+        ("--graph", args.graph.as_deref()),
     ])?;
+    if let Some(path) = &args.graph {
+        common::check_graph_name(path)?;
+    }
     if let Some(path) = &args.plot {
         picture_format(path).map_err(|e| format!("--plot {e}"))?;
     }

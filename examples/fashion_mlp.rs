@@ -63,6 +63,7 @@ fn run(args: &Args) -> common::AnyResult<()> {
         start: EpochStart::beginning(1),
         device_label: "cpu".into(),
         quick_look: None,
+        graph: None,
     };
     common::train_epochs(
         &mut model,

@@ -1,10 +1,17 @@
 //! The whole loop of deep learning in one page, with nothing but tensors and the tape:
 //! a two-layer perceptron learns to separate two interleaved half-moons.
 //!
-//! `cargo run --release --example two_moons` (a second or two on a CPU).
+//! `cargo run --release --example two_moons` (a second or two on a CPU). With
+//! `-- --graph g.dot` it also writes the tape of its first step, drawn by
+//! `dot -Tsvg g.dot -o g.svg`.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use clap::Parser;
 use rustgrad::autograd::{backward, Tape, Var};
 use rustgrad::tensor::{Indices, Rng, Tensor};
+use std::path::PathBuf;
 
 const POINTS: usize = 400;
 const HIDDEN: usize = 32;
@@ -31,9 +38,31 @@ fn two_moons(rng: &mut Rng) -> (Tensor, Indices) {
     )
 }
 
+#[derive(Parser)]
+#[command(about = "A two-layer perceptron learns two interleaved half-moons")]
+struct Args {
+    /// Write the tape of the first training step (its ops, shapes and parameters) to FILE.dot;
+    /// draw it with `dot -Tsvg FILE.dot -o FILE.svg`
+    #[arg(long)]
+    graph: Option<PathBuf>,
+}
+
+/// The parameters' names, in the order of `params` below.
+const PARAMETER_NAMES: [&str; 4] = [
+    "hidden.weight",
+    "hidden.bias",
+    "output.weight",
+    "output.bias",
+];
+
 fn main() {
-    if cfg!(debug_assertions) {
-        eprintln!("warning: built without --release; this example runs far slower than it should");
+    common::main_with(|| run(Args::parse()));
+}
+
+fn run(args: Args) -> common::AnyResult<()> {
+    if let Some(path) = &args.graph {
+        common::check_graph_name(path)?;
+        common::check_outputs(&[("--graph", Some(path))])?;
     }
     let mut rng = Rng::new(0);
     let (points, labels) = two_moons(&mut rng);
@@ -52,9 +81,16 @@ fn main() {
     for step in 0..=STEPS {
         // Record one forward pass on a fresh tape, then walk it backwards.
         let tape = Tape::new();
-        let p: Vec<Var> = params.iter().map(|t| tape.leaf(t.clone())).collect();
+        let p: Vec<Var> = params
+            .iter()
+            .zip(PARAMETER_NAMES)
+            .map(|(t, name)| tape.parameter(t.clone(), name))
+            .collect();
         let logits = forward(&p, &Var::constant(points.clone()));
         let loss = logits.cross_entropy(&labels);
+        if let (0, Some(path)) = (step, &args.graph) {
+            common::write_graph(path, &tape)?; // before backward consumes the tape
+        }
         let grads = backward(&loss);
         // Plain gradient descent: θ ← θ − lr · ∂L/∂θ.
         for (param, leaf) in params.iter_mut().zip(&p) {
@@ -75,4 +111,5 @@ fn main() {
         .filter(|(p, l)| *p == l)
         .count();
     println!("training accuracy {:.3}", correct as f32 / POINTS as f32);
+    Ok(())
 }

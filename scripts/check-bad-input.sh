@@ -46,6 +46,7 @@ expect "is read-only, so it will not be replaced" $alexnet --device cpu --save "
 expect "is a device, not a file" $alexnet --device cpu --save "$scratch/link-to-device"
 expect "is a named pipe (FIFO), not a file" $alexnet --device cpu --metrics "$scratch/fifo"
 expect "create it first" $alexnet --device cpu --save "$scratch/no/such/folder/model.safetensors"
+expect "--graph /dev/full: is a device, not a file" $alexnet --device cpu --graph /dev/full
 
 echo "== numbers"
 expect "-1 is not a finite number above 0" $alexnet --device cpu --lr -1
@@ -64,6 +65,7 @@ expect "invalid value 'gpu' for '--device" $alexnet --device gpu
 expect "--threads <THREADS>': must be at least 1" $alexnet --device cpu --threads 0
 expect "a picture's name must end in .png or .svg" $alexnet --device cpu --plot "$scratch/curves.gif"
 expect "the picture is a PNG: name it FILE.png" $alexnet --device cpu --predictions "$scratch/p.svg"
+expect "the graph is Graphviz text: name it FILE.dot" $alexnet --device cpu --graph "$scratch/graph.svg"
 expect "cannot be used with '--resume" $alexnet --device cpu --load a --resume b
 expect "there is no training state beside" $alexnet --device cpu --resume "$scratch/never-saved.safetensors"
 expect "must be at least 1" $fashion_mlp --batch-size 0

@@ -40,6 +40,17 @@ def pool_case(name, shape, kernel, stride, padding):
     }
 
 
+def avg_pool_case(name, shape, kernel, stride, padding):
+    # PyTorch's defaults: count_include_pad=True (padded zeros count), ceil_mode=False.
+    x = torch.randn(*shape, requires_grad=True)
+    y = F.avg_pool2d(x, kernel, stride, padding)
+    g = torch.randn_like(y)
+    y.backward(g)
+    return {
+        f"{name}.x": x, f"{name}.out": y, f"{name}.grad_out": g, f"{name}.grad_x": x.grad,
+    }
+
+
 def cross_entropy_case(name, rows, classes):
     logits = (3 * torch.randn(rows, classes)).requires_grad_()
     labels = torch.randint(0, classes, (rows,))
@@ -62,6 +73,10 @@ def main():
     tensors |= pool_case("pool_k3_s2", (2, 3, 13, 13), kernel=3, stride=2, padding=0)
     tensors |= pool_case("pool_k3_s2_p1", (1, 2, 8, 9), kernel=3, stride=2, padding=1)
     tensors |= cross_entropy_case("cross_entropy", rows=7, classes=10)
+    # Added after the others so that their random draws (and tensors) stay as they were.
+    tensors |= avg_pool_case("avg_pool_k3_s2", (2, 3, 13, 13), kernel=3, stride=2, padding=0)
+    tensors |= avg_pool_case("avg_pool_k3_s2_p1", (1, 2, 8, 9), kernel=3, stride=2, padding=1)
+    tensors |= avg_pool_case("avg_pool_k2_s2", (2, 2, 6, 7), kernel=2, stride=2, padding=0)
     tensors = {k: v.detach().contiguous() for k, v in tensors.items()}
     save_file(tensors, OUT)
     print(f"wrote {len(tensors)} tensors to {OUT} (torch {torch.__version__})")

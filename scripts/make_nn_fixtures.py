@@ -6,7 +6,9 @@
 - resize.safetensors: images and their F.interpolate(mode="bilinear", align_corners=False) resizes;
 - mlp_{f32,f16,bf16}.safetensors + mlp_io.safetensors: a small PyTorch MLP's state_dict in three
   precisions, an input batch and PyTorch's logits for it;
-- alexnet_state_dict.txt: name and shape of every entry of the classic AlexNet's state_dict.
+- alexnet_state_dict.txt: name and shape of every entry of the classic AlexNet's state_dict;
+- batch_norm_state.safetensors: the state_dict of Conv2d + BatchNorm2d after three training-mode
+  batches: parameters and the buffers running_mean, running_var and num_batches_tracked (int64).
 
 Run from the repository root (needs torch and safetensors):
     python3 scripts/make_nn_fixtures.py
@@ -81,9 +83,20 @@ def alexnet_names():
             f.write(f"{name} {','.join(map(str, tensor.shape))}\n")
 
 
+def batch_norm_state():
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3))
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.rand(4, 1, 6, 6))
+    save_file(dict(model.state_dict()), f"{OUT}/batch_norm_state.safetensors")
+
+
 if __name__ == "__main__":
     optimizer_cases()
     resize_cases()
     checkpoint_cases()
     alexnet_names()
+    batch_norm_state()
     print(f"wrote the nn fixtures to {OUT} (torch {torch.__version__})")

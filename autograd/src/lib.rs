@@ -15,8 +15,10 @@
 //! ```
 //!
 //! Reading order: `tape.rs` (recording and the backward walk) → `var.rs` → `ops/`, where each
-//! op's forward and its derivative stand side by side.
+//! op's forward and its derivative stand side by side; `graph.rs` draws a recorded tape
+//! ([`Tape::to_dot`]).
 
+mod graph;
 mod ops;
 mod tape;
 mod var;

@@ -2,21 +2,49 @@
 //!
 //! Each op appends a [`Node`] holding, for each tracked input, the input's node id and a
 //! closure that turns the output's gradient into that input's gradient (the chain rule for
-//! one op). [`Tape::backward`] walks the nodes once in reverse, so every node's gradient is
+//! one op). [`backward`] walks the nodes once in reverse, so every node's gradient is
 //! complete before it is passed on to its inputs.
+//!
+//! Each node also remembers what it is (the op's name, or a leaf's label) and its value's shape:
+//! nothing a gradient needs, but what [`Tape::to_dot`] draws (see `graph.rs`).
 
 use crate::Var;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use tensor::Tensor;
+use tensor::{Shape, Tensor};
 
 /// Maps the gradient of an op's output to the gradient of one of its inputs.
 pub type GradFn = Box<dyn Fn(&Tensor) -> Tensor>;
 
 /// One recorded value: a leaf (no inputs) or an op's output with a rule per tracked input.
 pub(crate) struct Node {
-    inputs: Vec<(usize, GradFn)>,
+    pub(crate) inputs: Vec<(usize, GradFn)>,
+    pub(crate) kind: NodeKind,
+    /// The shape of the recorded value (a `Shape`, not the value: drawing the graph must not
+    /// keep activations alive).
+    pub(crate) shape: Shape,
+}
+
+/// What a node records, as a drawing of the tape names it.
+pub(crate) enum NodeKind {
+    /// A leaf made by [`Tape::leaf`]: a tracked input.
+    Leaf,
+    /// A leaf made by [`Tape::parameter`], with its label (`"conv.0"`, `"hidden.weight"`).
+    Parameter(String),
+    /// The output of the op of this name (`"conv2d"`).
+    Op(&'static str),
+}
+
+impl NodeKind {
+    /// The name an error message gives the node's creator.
+    fn name(&self) -> &'static str {
+        match self {
+            NodeKind::Leaf => "leaf",
+            NodeKind::Parameter(_) => "parameter",
+            NodeKind::Op(op) => op,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -27,17 +55,37 @@ pub(crate) struct TapeInner {
 }
 
 impl TapeInner {
-    /// Appends the node of `op`'s output. `#[track_caller]` (as is every op that records) so
-    /// that recording after `backward` is reported at the line of the user's op.
+    /// Appends a node: a leaf, or an op's output with its `inputs`' rules; returns its id.
+    /// `#[track_caller]` (as is every op that records) so that recording after `backward` is
+    /// reported at the line of the user's op.
     #[track_caller]
-    pub(crate) fn push(&self, op: &str, inputs: Vec<(usize, GradFn)>) -> usize {
+    pub(crate) fn push(
+        &self,
+        kind: NodeKind,
+        shape: &Shape,
+        inputs: Vec<(usize, GradFn)>,
+    ) -> usize {
         assert!(
             !self.consumed.get(),
-            "{op}: this tape's backward() has already run; record a new forward pass on a new Tape"
+            "{}: this tape's backward() has already run; record a new forward pass on a new Tape",
+            kind.name()
         );
         let mut nodes = self.nodes.borrow_mut();
-        nodes.push(Node { inputs });
+        nodes.push(Node {
+            inputs,
+            kind,
+            shape: shape.clone(),
+        });
         nodes.len() - 1
+    }
+
+    /// The recorded nodes, for reading (`backward` empties them; see `consumed`).
+    pub(crate) fn nodes(&self) -> std::cell::Ref<'_, Vec<Node>> {
+        self.nodes.borrow()
+    }
+
+    pub(crate) fn is_consumed(&self) -> bool {
+        self.consumed.get()
     }
 }
 
@@ -52,11 +100,33 @@ impl Tape {
         Tape::default()
     }
 
-    /// A tracked input (typically a parameter): `backward` will report its gradient.
+    /// A tracked input: `backward` will report its gradient.
     #[track_caller]
     pub fn leaf(&self, value: Tensor) -> Var {
-        let id = self.inner.push("leaf", Vec::new());
+        self.push_leaf(NodeKind::Leaf, value)
+    }
+
+    /// A tracked input that is a trainable parameter, named by `label` (where it sits in the
+    /// model: `"conv.0"`, `"hidden.weight"`). It differentiates exactly like [`Tape::leaf`]; the
+    /// label is only for reading the tape ([`Tape::to_dot`] draws parameters with it).
+    #[track_caller]
+    pub fn parameter(&self, value: Tensor, label: impl Into<String>) -> Var {
+        self.push_leaf(NodeKind::Parameter(label.into()), value)
+    }
+
+    #[track_caller]
+    fn push_leaf(&self, kind: NodeKind, value: Tensor) -> Var {
+        let id = self.inner.push(kind, value.shape(), Vec::new());
         Var::tracked(value, Rc::clone(&self.inner), id)
+    }
+
+    /// The tape a tracked value was recorded on (see [`Var::tape`]).
+    pub(crate) fn from_inner(inner: Rc<TapeInner>) -> Self {
+        Tape { inner }
+    }
+
+    pub(crate) fn inner(&self) -> &TapeInner {
+        &self.inner
     }
 
     /// Number of recorded nodes (leaves and op outputs).

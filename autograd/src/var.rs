@@ -4,7 +4,8 @@
 //! itself. An untracked `Var` (made with [`Var::constant`]) records nothing: evaluation runs this
 //! way, with no tape, no saved tensors and no extra memory.
 
-use crate::tape::{GradFn, TapeInner};
+use crate::tape::{GradFn, NodeKind, TapeInner};
+use crate::Tape;
 use std::rc::Rc;
 use tensor::{Shape, Tensor};
 
@@ -52,16 +53,26 @@ impl Var {
         self.node.is_some()
     }
 
+    /// The tape this value is recorded on, `None` for a constant: how code that did not create
+    /// the tape (a training loop's caller, given only the loss) can still read it, e.g. draw it
+    /// with [`Tape::to_dot`].
+    pub fn tape(&self) -> Option<Tape> {
+        self.node
+            .as_ref()
+            .map(|(tape, _)| Tape::from_inner(Rc::clone(tape)))
+    }
+
     /// Wraps the output of `op`: when any input is tracked, appends a node whose backward rules
     /// are the given closures (one per input, mapping the output gradient to that input's
     /// gradient). Untracked inputs' rules are dropped unused, so no gradient is computed for
-    /// constants. `op` names the op in the panic when the tape's `backward` has already run.
+    /// constants. `op` names the op in the panic when the tape's `backward` has already run, and
+    /// in a drawing of the tape ([`Tape::to_dot`]), next to the output's shape.
     ///
     /// Like every op method, this is `#[track_caller]`: a panic here (inputs from two tapes, a
     /// consumed tape) or in a tensor op points at the user's line, not at autograd's.
     #[track_caller]
     pub(crate) fn record<const N: usize>(
-        op: &str,
+        op: &'static str,
         value: Tensor,
         inputs: [(&Var, GradFn); N],
     ) -> Var {
@@ -82,7 +93,7 @@ impl Var {
         }
         match tape {
             Some(tape) => {
-                let id = tape.push(op, rules);
+                let id = tape.push(NodeKind::Op(op), value.shape(), rules);
                 Var::tracked(value, tape, id)
             }
             None => Var::constant(value),

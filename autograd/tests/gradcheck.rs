@@ -178,11 +178,11 @@ fn fused_bias_relu() {
 }
 
 #[test]
-fn dropout_in_training_and_evaluation() {
+fn dropout() {
     let x = uniform(&[5, 8], -1.0, 1.0, 17);
     // The mask depends only on the seed, so every evaluation of f sees the same mask.
-    check(std::slice::from_ref(&x), |v| v[0].dropout(0.5, 1234, true));
-    check(&[x], |v| v[0].dropout(0.5, 1234, false));
+    check(std::slice::from_ref(&x), |v| v[0].dropout(0.5, 1234));
+    check(&[x], |v| v[0].dropout(0.0, 1234));
 }
 
 #[test]
@@ -305,6 +305,27 @@ fn max_pool2d_gradient_accumulates_where_windows_share_the_maximum() {
     let grad = grads.get(&x).unwrap().to_vec();
     assert_eq!(grad[12], 4.0);
     assert_eq!(grad.iter().sum::<f32>(), 4.0);
+}
+
+#[test]
+fn avg_pool2d_kernel_3_stride_2_overlapping() {
+    // 9x9 input: columns 2, 4, 6 belong to two windows each, and get a share from both.
+    check(&[uniform(&[2, 2, 9, 9], -1.0, 1.0, 43)], |v| {
+        v[0].avg_pool2d(3, 2, 0)
+    });
+}
+
+#[test]
+fn avg_pool2d_with_padding_and_odd_sizes() {
+    check(&[uniform(&[1, 3, 8, 7], -1.0, 1.0, 44)], |v| {
+        v[0].avg_pool2d(3, 2, 1)
+    });
+    check(&[uniform(&[2, 1, 6, 5], -1.0, 1.0, 45)], |v| {
+        v[0].avg_pool2d(2, 2, 0)
+    });
+    check(&[uniform(&[1, 2, 5, 5], -1.0, 1.0, 46)], |v| {
+        v[0].avg_pool2d(3, 1, 1)
+    });
 }
 
 #[test]

@@ -123,6 +123,32 @@ fn max_pool2d_with_padding_matches_pytorch() {
     check_pool("pool_k3_s2_p1", 3, 2, 1);
 }
 
+/// `F.avg_pool2d` with PyTorch's defaults (padded zeros count in every window's divisor).
+fn check_avg_pool(name: &str, kernel: usize, stride: usize, padding: usize) {
+    let f = Fixtures::load();
+    let t = |suffix: &str| f.tensor(&format!("{name}.{suffix}"));
+    let (out, grads) = run_with_grad_out(&[t("x")], &t("grad_out"), |v| {
+        v[0].avg_pool2d(kernel, stride, padding)
+    });
+    assert_close(&out, &t("out"), "output");
+    assert_close(&grads[0], &t("grad_x"), "grad_x");
+}
+
+#[test]
+fn avg_pool2d_kernel_3_stride_2_matches_pytorch() {
+    check_avg_pool("avg_pool_k3_s2", 3, 2, 0);
+}
+
+#[test]
+fn avg_pool2d_with_padding_matches_pytorch() {
+    check_avg_pool("avg_pool_k3_s2_p1", 3, 2, 1);
+}
+
+#[test]
+fn avg_pool2d_kernel_2_stride_2_odd_width_matches_pytorch() {
+    check_avg_pool("avg_pool_k2_s2", 2, 2, 0);
+}
+
 #[test]
 fn cross_entropy_matches_pytorch() {
     let f = Fixtures::load();

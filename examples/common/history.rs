@@ -35,19 +35,15 @@ impl History {
 
     /// The epoch's CSV row and its test-accuracy point.
     pub fn record_epoch(&mut self, r: &EpochResult) {
+        let (epoch, loss, accuracy, test_accuracy, seconds) = r.figures();
         self.rows.push(format!(
-            "{},{:.6},{:.6},{:.6},{:.3}",
-            r.epoch,
-            r.train.loss(),
-            r.train.accuracy(),
-            r.test_accuracy,
-            r.seconds
+            "{epoch},{loss:.6},{accuracy:.6},{test_accuracy:.6},{seconds:.3}"
         ));
         self.points.push(CurvePoint {
-            epoch: r.epoch as f64,
-            train_loss: Some(r.train.loss()),
-            train_acc: Some(r.train.accuracy()),
-            test_acc: Some(r.test_accuracy),
+            epoch: epoch as f64,
+            train_loss: Some(loss),
+            train_acc: Some(accuracy),
+            test_acc: Some(test_accuracy),
         });
     }
 

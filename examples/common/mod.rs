@@ -10,12 +10,15 @@ pub mod plot;
 pub mod progress;
 
 use progress::{human, ProgressView, RunClock};
+use rustgrad::autograd::{Tape, Var};
 use rustgrad::nn::data::FashionMnist;
 use rustgrad::nn::optim::Optimizer;
-use rustgrad::nn::training::{predict, train_epoch_from, EpochEnd, EpochStart, Feed, Progress};
+use rustgrad::nn::training::{
+    predict, train_epoch_from, EpochEnd, EpochHooks, EpochStart, Feed, Progress,
+};
 use rustgrad::nn::Module;
 use rustgrad::tensor::Device;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -71,9 +74,20 @@ pub struct EpochResult {
     pub seconds: f64,
 }
 
+impl EpochResult {
+    /// The figures of the epoch line and of a metrics CSV row, in their order: the epoch, the
+    /// training loss and accuracy, the test accuracy, the seconds the epoch took.
+    pub fn figures(&self) -> (usize, f32, f32, f32, f64) {
+        let train = &self.train;
+        let (loss, accuracy) = (train.loss(), train.accuracy());
+        (self.epoch, loss, accuracy, self.test_accuracy, self.seconds)
+    }
+}
+
 /// A training run: the data, how to feed it, the epochs in all, the seed, where it starts (a
 /// resumed run starts after its saved position), and for the time estimate, what it runs on and
-/// a shorter command to suggest when the run is long.
+/// a shorter command to suggest when the run is long; `graph`: where to draw the run's first
+/// training step (`--graph`).
 pub struct TrainingRun<'a> {
     pub data: &'a FashionMnist,
     pub feed: Feed,
@@ -82,6 +96,7 @@ pub struct TrainingRun<'a> {
     pub start: EpochStart,
     pub device_label: String,
     pub quick_look: Option<String>,
+    pub graph: Option<PathBuf>,
 }
 
 /// How a run ended.
@@ -113,6 +128,8 @@ pub fn train_epochs(
         epochs_left * test_len,
     );
     let (mut trained, mut tested) = (0, 0); // images of this run so far
+    let mut graph_to_draw = run.graph.as_deref();
+    let mut graph_written: AnyResult<()> = Ok(());
     for epoch in run.start.epoch..=run.epochs {
         let start = if epoch == run.start.epoch {
             run.start
@@ -133,6 +150,17 @@ pub fn train_epochs(
             );
             on_progress(epoch, p);
         };
+        // The run's first step draws its graph, before `backward` consumes the tape.
+        let mut on_forward = |_step: usize, loss: &Var| {
+            if let (Some(path), Some(tape)) = (graph_to_draw.take(), loss.tape()) {
+                graph_written = write_graph(path, &tape);
+            }
+        };
+        let hooks = EpochHooks {
+            stop: &STOP,
+            on_step: &mut on_step,
+            on_forward: &mut on_forward,
+        };
         let end = train_epoch_from(
             model,
             optimizer,
@@ -140,10 +168,10 @@ pub fn train_epochs(
             run.feed,
             start,
             run.seed,
-            &STOP,
-            &mut on_step,
+            hooks,
         )?;
         view.finish();
+        std::mem::replace(&mut graph_written, Ok(()))?;
         let train = match end {
             EpochEnd::Finished(progress) => progress,
             EpochEnd::Stopped(progress) => {
@@ -228,13 +256,10 @@ fn warn_if_debug_build() {
 
 /// The line PyTorch tutorials print after each epoch.
 pub fn epoch_line(r: &EpochResult) -> String {
+    let (epoch, loss, accuracy, test_accuracy, seconds) = r.figures();
     format!(
-        "epoch {}, train loss {:.4}, train acc {:.4}, test acc {:.4}, time {:.1} sec",
-        r.epoch,
-        r.train.loss(),
-        r.train.accuracy(),
-        r.test_accuracy,
-        r.seconds
+        "epoch {epoch}, train loss {loss:.4}, train acc {accuracy:.4}, test acc \
+         {test_accuracy:.4}, time {seconds:.1} sec"
     )
 }
 
@@ -288,6 +313,33 @@ pub fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), String> {
             rustgrad::nn::output_file::check(path).map_err(|e| format!("{option} {e}"))?;
         }
     }
+    Ok(())
+}
+
+/// `--graph`: the file holds Graphviz text, not a picture, so its name must say so
+/// (`FILE.dot`, or Graphviz's other name `FILE.gv`); `g.svg` would hold no SVG.
+pub fn check_graph_name(path: &Path) -> Result<(), String> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match extension.to_ascii_lowercase().as_str() {
+        "dot" | "gv" => Ok(()),
+        _ => Err(format!(
+            "--graph {}: the graph is Graphviz text: name it FILE.dot (then `dot -Tsvg FILE.dot -o FILE.svg` draws it)",
+            path.display()
+        )),
+    }
+}
+
+/// `--graph`: writes the recorded forward pass on `tape` to `path` (atomically) and says how to
+/// draw it. Call it before `backward`, which consumes the tape.
+pub fn write_graph(path: &Path, tape: &Tape) -> AnyResult<()> {
+    rustgrad::nn::output_file::write_atomically(path, tape.to_dot().as_bytes())?;
+    println!(
+        "graph of one training step ({} recorded values) written to {}; draw it with: dot -Tsvg {} -o {}",
+        tape.len(),
+        path.display(),
+        path.display(),
+        path.with_extension("svg").display()
+    );
     Ok(())
 }
 

@@ -1,13 +1,14 @@
-//! Checkpoints in the safetensors format, with PyTorch's parameter names, so that
+//! Checkpoints in the safetensors format, with PyTorch's parameter and buffer names, so that
 //! `safetensors.torch.load_file` reads ours and `safetensors.torch.save_file(model.state_dict())`
-//! writes files we read.
+//! writes files we read. A module's *state* is its parameters and its buffers (see
+//! [`Buffer`](crate::Buffer)), as in PyTorch's `state_dict`.
 //!
 //! Saving is atomic and refuses to replace what is not a writable regular file (see
 //! [`output_file`](crate::output_file)). Loading checks names, shapes and values: a checkpoint
 //! that does not fit the model, or holds NaN or infinity, changes nothing.
 
 use crate::error::{io_error, Error, Result};
-use crate::Module;
+use crate::{Module, StoredAs};
 use safetensors::{tensor::TensorView, Dtype, SafeTensors};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,16 +26,31 @@ pub fn save_with_metadata(
     tensors: &[(String, Tensor)],
     metadata: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let host: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+    let entries: Vec<StateEntry> = tensors
         .iter()
-        .map(|(name, t)| {
-            let bytes = t.to_vec().iter().flat_map(|v| v.to_le_bytes()).collect();
-            (name.clone(), t.dims().to_vec(), bytes)
+        .map(|(name, value)| (name.clone(), value.clone(), StoredAs::F32))
+        .collect();
+    save_state(path, &entries, metadata)
+}
+
+/// A named tensor of a module's state, and how it is written (see [`state_of`]).
+pub type StateEntry = (String, Tensor, StoredAs);
+
+/// Writes named tensors, each as F32 or I64 (see [`StoredAs`]), with text `metadata`.
+pub fn save_state(
+    path: &Path,
+    entries: &[StateEntry],
+    metadata: &BTreeMap<String, String>,
+) -> Result<()> {
+    let host: Vec<(String, Vec<usize>, Dtype, Vec<u8>)> = entries
+        .iter()
+        .map(|(name, t, stored_as)| {
+            let (dtype, bytes) = encode(&t.to_vec(), *stored_as);
+            (name.clone(), t.dims().to_vec(), dtype, bytes)
         })
         .collect();
-    let views = host.iter().map(|(name, dims, bytes)| {
-        let view =
-            TensorView::new(Dtype::F32, dims.clone(), bytes).expect("f32 bytes match the shape");
+    let views = host.iter().map(|(name, dims, dtype, bytes)| {
+        let view = TensorView::new(*dtype, dims.clone(), bytes).expect("bytes match the shape");
         (name.as_str(), view)
     });
     let metadata = (!metadata.is_empty()).then(|| metadata.clone().into_iter().collect());
@@ -45,6 +61,20 @@ pub fn save_with_metadata(
         }
     })?;
     crate::output_file::write_atomically(path, &bytes)
+}
+
+/// Little-endian bytes of `values` as F32, or as I64 (rounded: counters hold whole numbers).
+fn encode(values: &[f32], stored_as: StoredAs) -> (Dtype, Vec<u8>) {
+    match stored_as {
+        StoredAs::F32 => (
+            Dtype::F32,
+            values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ),
+        StoredAs::I64 => {
+            let bytes = values.iter().flat_map(|v| (v.round() as i64).to_le_bytes());
+            (Dtype::I64, bytes.collect())
+        }
+    }
 }
 
 /// The text metadata of a safetensors file's header (empty if it has none).
@@ -63,7 +93,8 @@ pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
         .collect())
 }
 
-/// Reads every tensor of a safetensors file as f32 (F16 and BF16 are widened), on the CPU.
+/// Reads every tensor of a safetensors file as f32 (F16 and BF16 are widened; I64, which PyTorch
+/// uses for counters such as `num_batches_tracked`, is converted), on the CPU.
 pub fn load(path: &Path) -> Result<BTreeMap<String, Tensor>> {
     let bytes = std::fs::read(path).map_err(io_error(path))?;
     let corrupt = |problem: String| Error::CorruptCheckpoint {
@@ -76,7 +107,7 @@ pub fn load(path: &Path) -> Result<BTreeMap<String, Tensor>> {
     for (name, view) in file.iter() {
         let values = to_f32(view.dtype(), view.data()).ok_or_else(|| {
             corrupt(format!(
-                "tensor {name} has type {:?}; only F32, F16 and BF16 can be loaded",
+                "tensor {name} has type {:?}; only F32, F16, BF16 and I64 can be loaded",
                 view.dtype()
             ))
         })?;
@@ -114,6 +145,13 @@ fn to_f32(dtype: Dtype, bytes: &[u8]) -> Option<Vec<f32>> {
         Dtype::F16 => Some(pairs().map(f16_to_f32).collect()),
         // bfloat16 is the top half of an f32.
         Dtype::BF16 => Some(pairs().map(|h| f32::from_bits((h as u32) << 16)).collect()),
+        // Exact up to 2^24, far above any count of batches.
+        Dtype::I64 => Some(
+            bytes
+                .chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -131,47 +169,47 @@ pub fn f16_to_f32(half: u16) -> f32 {
     }
 }
 
-/// Saves a module's parameters under their names.
+/// Saves a module's state (parameters and buffers) under their names.
 pub fn save_module(module: &dyn Module, path: &Path) -> Result<()> {
-    save(path, &parameters_of(module))
+    save_state(path, &state_of(module), &BTreeMap::new())
 }
 
-/// A module's parameters by name (what a model-only checkpoint holds).
-pub fn parameters_of(module: &dyn Module) -> Vec<(String, Tensor)> {
-    module
-        .parameters()
-        .into_iter()
-        .map(|(name, p)| (name, p.value.clone()))
+/// A module's state by name, parameters then buffers: what a model-only checkpoint holds, and
+/// what PyTorch's `state_dict()` holds.
+pub fn state_of(module: &dyn Module) -> Vec<StateEntry> {
+    let parameters = module.parameters().into_iter();
+    let buffers = module.buffers().into_iter();
+    parameters
+        .map(|(name, p)| (name, p.value.clone(), StoredAs::F32))
+        .chain(buffers.map(|(name, b)| (name, b.get(), b.stored_as())))
         .collect()
 }
 
-/// Loads a checkpoint into a module's parameters (on each parameter's device). Every name must
-/// match and every shape fit; otherwise nothing is changed and the error lists each problem.
+/// Loads a checkpoint into a module's parameters and buffers (on each one's device). Every name
+/// must match and every shape fit; otherwise nothing is changed and the error lists each
+/// problem.
 pub fn load_module(module: &mut dyn Module, path: &Path) -> Result<()> {
     let mut tensors = load(path)?;
+    let expected = state_of(module);
     let mut problems = Vec::new();
-    for (name, parameter) in module.parameters() {
-        match tensors.get(&name) {
+    for (name, value, _) in &expected {
+        match tensors.get(name) {
             None => problems.push(format!(
                 "missing: {name} (the model expects shape {})",
-                parameter.value.shape()
+                value.shape()
             )),
-            Some(t) if t.shape() != parameter.value.shape() => problems.push(format!(
+            Some(t) if t.shape() != value.shape() => problems.push(format!(
                 "shape mismatch: {name} is {} in the file, {} in the model",
                 t.shape(),
-                parameter.value.shape()
+                value.shape()
             )),
             Some(_) => {}
         }
     }
-    let expected: Vec<String> = module
-        .parameters()
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    for name in tensors.keys().filter(|name| !expected.contains(name)) {
+    let is_expected = |name: &String| expected.iter().any(|(known, _, _)| known == name);
+    for name in tensors.keys().filter(|name| !is_expected(name)) {
         problems.push(format!(
-            "unexpected: {name} (not a parameter of this model)"
+            "unexpected: {name} (neither a parameter nor a buffer of this model)"
         ));
     }
     if !problems.is_empty() {
@@ -185,6 +223,10 @@ pub fn load_module(module: &mut dyn Module, path: &Path) -> Result<()> {
             path: path.to_path_buf(),
             problem,
         });
+    }
+    for (name, buffer) in module.buffers() {
+        let value = tensors.remove(&name).expect("checked above");
+        buffer.set(value.to(buffer.get().device())?);
     }
     for (name, parameter) in module.parameters_mut() {
         let value = tensors.remove(&name).expect("checked above");

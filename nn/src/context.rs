@@ -1,4 +1,5 @@
-//! One forward pass's setting: training (recorded on a tape, dropout active) or evaluation.
+//! One forward pass's setting: its mode (training or evaluation, which every layer reads) and
+//! whether it is recorded on a tape for a backward pass.
 
 use crate::summary::Row;
 use crate::{Module, ParamId, Parameter};
@@ -9,12 +10,23 @@ use std::rc::Rc;
 use tensor::rng::splitmix64;
 use tensor::{Shape, Tensor};
 
-/// Passed down through every module's `forward`. In training it owns the tape, turns each
-/// parameter into a tape leaf (remembering which leaf is which parameter), and hands out fresh
-/// dropout seeds; in evaluation parameters are constants and nothing is recorded. In both it
+/// Whether layers behave as in training or as in evaluation, as PyTorch's `model.train()` and
+/// `model.eval()`: dropout drops only in `Train`; batch norm normalises with the batch's
+/// statistics (and updates its running ones) in `Train`, with the running ones in `Eval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Train,
+    Eval,
+}
+
+/// Passed down through every module's `forward`. It carries the [`Mode`] every layer reads.
+/// When the pass is recorded (training) it owns the tape, turns each parameter into a tape leaf
+/// (remembering which leaf is which parameter), and hands out fresh dropout seeds; otherwise
+/// parameters are constants and nothing is recorded. In both it
 /// knows which module is running, so that a layer given the wrong input can say where it sits,
 /// and, for a [summary](crate::summary), it can list every layer that ran.
 pub struct ForwardContext {
+    mode: Mode,
     tape: Option<Tape>,
     leaves: Vec<(ParamId, Var)>,
     seed: u64,
@@ -28,9 +40,11 @@ pub struct ForwardContext {
 }
 
 impl ForwardContext {
-    /// A training pass; `seed` determines its dropout masks (use a different one each step).
+    /// A training pass: `Train` mode, recorded on a tape for `backward`; `seed` determines its
+    /// dropout masks (use a different one each step).
     pub fn training(seed: u64) -> Self {
         ForwardContext {
+            mode: Mode::Train,
             tape: Some(Tape::new()),
             leaves: Vec::new(),
             seed,
@@ -40,9 +54,10 @@ impl ForwardContext {
         }
     }
 
-    /// An evaluation pass: no tape, no dropout.
+    /// An evaluation pass: `Eval` mode (no dropout, running statistics), nothing recorded.
     pub fn evaluation() -> Self {
         ForwardContext {
+            mode: Mode::Eval,
             tape: None,
             leaves: Vec::new(),
             seed: 0,
@@ -61,7 +76,32 @@ impl ForwardContext {
         }
     }
 
+    /// The same pass in another mode, for the uncommon mixes: a recorded pass in `Eval` mode
+    /// (fine-tuning with frozen batch statistics and no dropout), or an unrecorded one in
+    /// `Train` mode (batch statistics without a backward pass, as `model.train()` under
+    /// `torch.no_grad()`; it still updates running statistics). An unrecorded `Train` pass
+    /// draws dropout masks from seed 0 unless given `with_seed`.
+    pub fn with_mode(self, mode: Mode) -> Self {
+        ForwardContext { mode, ..self }
+    }
+
+    /// The same pass with `seed` for its dropout masks.
+    pub fn with_seed(self, seed: u64) -> Self {
+        ForwardContext { seed, ..self }
+    }
+
+    /// Which way layers behave in this pass (see [`Mode`]).
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Whether layers behave as in training (`mode() == Mode::Train`).
     pub fn is_training(&self) -> bool {
+        self.mode == Mode::Train
+    }
+
+    /// Whether this pass is recorded on a tape, so that `backward` can follow it.
+    pub fn is_recorded(&self) -> bool {
         self.tape.is_some()
     }
 
@@ -117,12 +157,19 @@ impl ForwardContext {
         self.layers.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
-    /// The parameter as a value in this pass: a tracked leaf in training, a constant otherwise.
-    pub fn parameter(&mut self, parameter: &Parameter) -> Var {
+    /// The parameter as a value in this pass: a tracked leaf when recorded, a constant
+    /// otherwise. `name` is the parameter's name in its layer (`"weight"`): the leaf is labelled
+    /// with its full name as in checkpoints (`"conv.0.weight"`, the running module's path plus
+    /// `name`), which is what a drawing of the tape ([`Tape::to_dot`]) shows.
+    pub fn parameter(&mut self, name: &str, parameter: &Parameter) -> Var {
         let Some(tape) = &self.tape else {
             return Var::constant(parameter.value.clone());
         };
-        let leaf = tape.leaf(parameter.value.clone());
+        let label = match self.module_path() {
+            Some(path) => format!("{path}.{name}"),
+            None => name.to_string(),
+        };
+        let leaf = tape.parameter(parameter.value.clone(), label);
         self.leaves.push((parameter.id(), leaf.clone()));
         leaf
     }
@@ -135,10 +182,11 @@ impl ForwardContext {
 
     /// Differentiates `loss` and returns the gradient of every parameter used in this pass.
     #[track_caller]
-    pub fn backward(self, loss: &Var) -> Gradients {
+    pub fn backward(self, loss: &Var) -> ParameterGradients {
         assert!(
-            self.is_training(),
-            "backward: this forward pass ran in evaluation mode"
+            self.is_recorded(),
+            "backward: this forward pass was not recorded (made with ForwardContext::evaluation, \
+             which keeps no tape); use ForwardContext::training"
         );
         let grads = autograd::backward(loss);
         let mut by_param = HashMap::new();
@@ -151,7 +199,7 @@ impl ForwardContext {
                     .or_insert_with(|| grad.clone());
             }
         }
-        Gradients { by_param }
+        ParameterGradients { by_param }
     }
 }
 
@@ -177,13 +225,14 @@ fn is_inside(path: &str, scope: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.'))
 }
 
-/// Gradients of a loss, keyed by parameter.
+/// The gradients of a loss, keyed by parameter (autograd's [`autograd::Gradients`] are keyed by
+/// tape leaf; `ForwardContext::backward` maps one to the other).
 #[derive(Default)]
-pub struct Gradients {
+pub struct ParameterGradients {
     by_param: HashMap<ParamId, Tensor>,
 }
 
-impl Gradients {
+impl ParameterGradients {
     pub fn get(&self, parameter: &Parameter) -> Option<&Tensor> {
         self.by_param.get(&parameter.id())
     }

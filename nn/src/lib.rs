@@ -20,6 +20,7 @@
 //! optimizer.step(model.parameters_mut(), &gradients);
 //! ```
 
+mod buffer;
 pub mod checkpoint;
 mod context;
 pub mod data;
@@ -37,7 +38,8 @@ pub mod training;
 pub mod training_state;
 
 pub use autograd;
-pub use context::{ForwardContext, Gradients, ModuleScope};
+pub use buffer::{Buffer, StoredAs};
+pub use context::{ForwardContext, Mode, ModuleScope, ParameterGradients};
 pub use error::{Error, Result};
 pub use module::{prefixed, Module};
 pub use parameter::{ParamId, Parameter};

@@ -1,12 +1,21 @@
-//! The `Module` trait: something with a forward pass and named parameters.
+//! The `Module` trait: something with a forward pass, named parameters and named buffers.
 
-use crate::{ForwardContext, Parameter};
+use crate::{Buffer, ForwardContext, Parameter};
 use autograd::Var;
 use tensor::Shape;
 
 /// A layer or a model. Parameter names follow PyTorch's `state_dict` convention: a layer's own
 /// parameters are `weight` and `bias`; containers prefix their children's names with the
-/// child's position or field name (`conv.0.weight`).
+/// child's position or field name (`conv.0.weight`). Buffers (state that is saved but not
+/// trained, such as BatchNorm's `running_mean`) are named the same way.
+///
+/// # Training and evaluation
+///
+/// There is no `train()`/`eval()` switch on the module: each forward pass is given a
+/// [`ForwardContext`] whose [`mode`](ForwardContext::mode) every layer reads (dropout drops
+/// only in training; batch norm uses batch statistics in training, running ones in evaluation).
+/// So a model cannot be left in the wrong mode by a forgotten call: the mode is chosen where
+/// the pass starts, for every layer at once.
 ///
 /// # Shape mistakes
 ///
@@ -49,6 +58,12 @@ pub trait Module {
         Vec::new()
     }
 
+    /// The buffers (saved, not trained: see [`Buffer`]), with their names, in a fixed order.
+    /// Containers list their children's with [`prefixed`], as for parameters.
+    fn buffers(&self) -> Vec<(String, &Buffer)> {
+        Vec::new()
+    }
+
     /// A short description for [`summary`](crate::summary) tables (`Conv2d(1 → 96, kernel 11,
     /// stride 4, padding 0)`); by default the type's name without its module path (`AlexNet`).
     fn describe(&self) -> String {
@@ -69,10 +84,13 @@ pub trait Module {
         self.parameters().iter().map(|(_, p)| p.value.numel()).sum()
     }
 
-    /// Moves every parameter to `device`.
+    /// Moves every parameter and buffer to `device`.
     fn to_device(&mut self, device: tensor::Device) -> tensor::Result<()> {
         for (_, parameter) in self.parameters_mut() {
             parameter.value = parameter.value.to(device)?;
+        }
+        for (_, buffer) in self.buffers() {
+            buffer.set(buffer.get().to(device)?);
         }
         Ok(())
     }

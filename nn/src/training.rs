@@ -1,6 +1,6 @@
 //! The training and evaluation loops shared by the examples: one epoch of minibatch training
-//! (from its start, or resumed in its middle, and stoppable after any step), and predictions and
-//! accuracy on a test split. Drawing progress is left to the caller (callbacks).
+//! (from its start, or resumed in its middle, and stoppable after any step), and predictions on
+//! a test split with their accuracy. Drawing progress is left to the caller (callbacks).
 
 use crate::data::{batch_order, DeviceSplit, Split};
 use crate::error::{Error, Result};
@@ -65,6 +65,18 @@ impl EpochStart {
     }
 }
 
+/// What the caller of [`train_epoch_from`] sees and controls while the epoch runs.
+pub struct EpochHooks<'a> {
+    /// Checked after every step: once set, the epoch ends after the current step.
+    pub stop: &'a AtomicBool,
+    /// Sees the running totals as results are read (a few times per second).
+    pub on_step: &'a mut dyn FnMut(&Progress),
+    /// Sees each step's loss (with the step's index) right after its forward pass, while its
+    /// tape still holds the recorded graph: `backward` consumes it next. This is where
+    /// `loss.tape().unwrap().to_dot()` draws a training step.
+    pub on_forward: &'a mut dyn FnMut(usize, &Var),
+}
+
 /// How an epoch ended: all its steps done, or stopped early on request.
 #[derive(Clone, Copy, Debug)]
 pub enum EpochEnd {
@@ -84,19 +96,22 @@ pub fn train_epoch(
     seed: u64,
     on_step: &mut dyn FnMut(&Progress),
 ) -> Result<Progress> {
-    let never = AtomicBool::new(false);
+    let hooks = EpochHooks {
+        stop: &AtomicBool::new(false),
+        on_step,
+        on_forward: &mut |_, _| {},
+    };
     let start = EpochStart::beginning(epoch);
-    match train_epoch_from(model, optimizer, split, feed, start, seed, &never, on_step)? {
+    match train_epoch_from(model, optimizer, split, feed, start, seed, hooks)? {
         EpochEnd::Finished(progress) | EpochEnd::Stopped(progress) => Ok(progress),
     }
 }
 
-/// [`train_epoch`] from `start` (possibly mid-epoch), checking `stop` after every step: once it
-/// is set, the epoch ends after the current step with [`EpochEnd::Stopped`]. Everything a step
+/// [`train_epoch`] from `start` (possibly mid-epoch), checking `hooks.stop` after every step:
+/// once it is set, the epoch ends after the current step with [`EpochEnd::Stopped`]. Everything a step
 /// draws — the batch order, dropout masks — comes from `seed`, the epoch and the step, so a run
 /// stopped and resumed (with its weights and optimizer state) computes exactly what an
 /// uninterrupted run computes.
-#[allow(clippy::too_many_arguments)]
 pub fn train_epoch_from(
     model: &mut dyn Module,
     optimizer: &mut dyn Optimizer,
@@ -104,8 +119,7 @@ pub fn train_epoch_from(
     feed: Feed,
     start: EpochStart,
     seed: u64,
-    stop: &AtomicBool,
-    on_step: &mut dyn FnMut(&Progress),
+    hooks: EpochHooks<'_>,
 ) -> Result<EpochEnd> {
     out_of_memory_as_error(feed.batch_size, || {
         let epoch = start.epoch;
@@ -130,6 +144,7 @@ pub fn train_epoch_from(
                 ForwardContext::training(splitmix64(seed ^ ((epoch as u64) << 32) ^ step as u64));
             let logits = model.forward(&Var::constant(batch.images), &mut ctx);
             let loss = loss::cross_entropy(&logits, &batch.labels);
+            (hooks.on_forward)(step, &loss);
             unread.push(StepResult {
                 step: step + 1,
                 loss: loss.value().clone(),
@@ -142,7 +157,7 @@ pub fn train_epoch_from(
             // Reading a value from the GPU waits for all queued work, so results are read a few
             // times per second, not after every step.
             let last_step = step + 1 == batches.len();
-            let stopping = stop.load(Ordering::Relaxed);
+            let stopping = hooks.stop.load(Ordering::Relaxed);
             if last_step || stopping || last_read.elapsed() >= READ_INTERVAL {
                 for result in unread.drain(..) {
                     result
@@ -150,7 +165,7 @@ pub fn train_epoch_from(
                         .map_err(|e| blame_weights(e, &broken_parameter))?;
                 }
                 last_read = Instant::now();
-                on_step(&progress);
+                (hooks.on_step)(&progress);
             }
             if stopping && !last_step {
                 return Ok(EpochEnd::Stopped(progress));
@@ -212,12 +227,7 @@ impl StepResult {
         progress.step = self.step;
         progress.examples += examples;
         progress.loss_sum += loss as f64 * examples as f64;
-        let predicted = self.predictions.to_vec();
-        progress.correct += predicted
-            .iter()
-            .zip(self.labels.to_vec())
-            .filter(|(p, l)| *p == l)
-            .count();
+        progress.correct += count_correct(&self.predictions.to_vec(), self.labels.to_vec());
         Ok(())
     }
 }
@@ -254,20 +264,21 @@ pub fn predict(
     })
 }
 
-/// Fraction of `split` (in file order) that `model` classifies correctly, without a tape.
-pub fn evaluate(model: &dyn Module, split: &Split, feed: Feed) -> Result<f32> {
-    let predicted = predict(model, split, feed, &mut |_, _| {})?;
-    Ok(accuracy(&predicted, &split.labels))
+/// The fraction of `predicted` equal to `labels` (a split's labels, e.g. for the output of
+/// [`predict`]).
+pub fn accuracy(predicted: &[u32], labels: &[u8]) -> f32 {
+    let correct = count_correct(predicted, labels.iter().map(|&label| u32::from(label)));
+    correct as f32 / labels.len().max(1) as f32
 }
 
-/// The fraction of `predicted` equal to `labels`.
-pub fn accuracy(predicted: &[u32], labels: &[u8]) -> f32 {
-    let correct = predicted
+/// How many of `predicted` equal the label at the same position: the one place that counts
+/// correct predictions, for training's running totals and for [`accuracy`].
+fn count_correct(predicted: &[u32], labels: impl IntoIterator<Item = u32>) -> usize {
+    predicted
         .iter()
         .zip(labels)
-        .filter(|(p, l)| **p == **l as u32)
-        .count();
-    correct as f32 / labels.len().max(1) as f32
+        .filter(|&(&predicted, label)| predicted == label)
+        .count()
 }
 
 /// Kernels cannot return errors, so a failed device allocation panics with a message starting

@@ -14,7 +14,7 @@
 
 use crate::checkpoint;
 use crate::error::{Error, Result};
-use crate::optim::Optimizer;
+use crate::optim::{Optimizer, SavedState};
 use crate::training::Progress;
 use crate::{Module, Parameter};
 use std::collections::BTreeMap;
@@ -54,7 +54,7 @@ pub fn save(
     let optimizer_state = optimizer.state(&parameters(model));
     checkpoint::save_with_metadata(&state_path(checkpoint), &optimizer_state, &header)?;
     let model_header = BTreeMap::from([(POSITION.to_string(), position)]);
-    checkpoint::save_with_metadata(checkpoint, &checkpoint::parameters_of(model), &model_header)
+    checkpoint::save_state(checkpoint, &checkpoint::state_of(model), &model_header)
 }
 
 /// Loads the checkpoint into `model`, its state into `optimizer`, and returns how far the run
@@ -90,9 +90,11 @@ pub fn load(
     let state = decode(&header).map_err(broken)?;
     let optimizer_state = checkpoint::load(&state_file)?;
     checkpoint::load_module(model, checkpoint)?;
-    optimizer
-        .load_state(&parameters(model), &optimizer_state)
-        .map_err(broken)?;
+    let saved = SavedState {
+        parameters: &parameters(model),
+        tensors: &optimizer_state,
+    };
+    optimizer.load_state(&saved).map_err(broken)?;
     Ok(state)
 }
 

@@ -1,7 +1,7 @@
 //! Layers, initialisation and the forward context.
 
-use autograd::Var;
-use nn::layers::{Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential};
+use autograd::{backward, Tape, Var};
+use nn::layers::{AvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential};
 use nn::{init, ForwardContext, Module};
 use tensor::{Rng, Tensor};
 
@@ -138,4 +138,46 @@ fn fused_bias_relu_in_sequential_matches_the_layers_one_by_one() {
             );
         }
     }
+}
+
+#[test]
+fn avg_pool2d_counts_padded_zeros_like_pytorch() {
+    // A 2x2 image of ones padded to 4x4: every 2x2 window divides by 4, however many of its
+    // values are padding (PyTorch's default `count_include_pad=True`).
+    let pool = AvgPool2d::new(2, 1, 1);
+    let tape = Tape::new();
+    let x = tape.leaf(Tensor::ones([1, 1, 2, 2]));
+    let y = pool.forward(&x, &mut ForwardContext::evaluation());
+    assert_eq!(y.dims(), &[1, 1, 3, 3]);
+    let expected = [0.25, 0.5, 0.25, 0.5, 1.0, 0.5, 0.25, 0.5, 0.25];
+    assert_eq!(y.value().to_vec(), expected);
+    // Each input lies under 4 windows and gets 1/4 from each.
+    let grads = backward(&y.sum());
+    assert_eq!(grads.get(&x).unwrap().to_vec(), vec![1.0; 4]);
+}
+
+#[test]
+fn avg_pool2d_in_a_sequential_describes_itself_and_has_no_parameters() {
+    let pool = AvgPool2d::new(2, 2, 0);
+    assert_eq!(pool.describe(), "AvgPool2d(kernel 2, stride 2, padding 0)");
+    let net = Sequential::new(vec![
+        Box::new(Conv2d::new(1, 2, 3, 1, 1, &mut Rng::new(4))),
+        Box::new(AvgPool2d::new(3, 2, 1)),
+    ]);
+    let names: Vec<String> = net.parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["0.weight", "0.bias"]);
+    let y = net.forward(
+        &Var::constant(Tensor::ones([2, 1, 7, 6])),
+        &mut ForwardContext::evaluation(),
+    );
+    assert_eq!(y.dims(), &[2, 2, 4, 3]);
+}
+
+#[test]
+#[should_panic(
+    expected = "AvgPool2d(kernel 2, stride 2, padding 0): expected input [N, C, H, W], got [2, 8]"
+)]
+fn avg_pool2d_refuses_an_input_that_is_not_nchw() {
+    let x = Var::constant(Tensor::zeros([2, 8]));
+    AvgPool2d::new(2, 2, 0).forward(&x, &mut ForwardContext::evaluation());
 }

@@ -6,7 +6,7 @@ use autograd::Var;
 use nn::checkpoint;
 use nn::models::{AlexNet, Mlp};
 use nn::optim::{Adam, Optimizer, Sgd};
-use nn::{ForwardContext, Gradients, Module, Parameter};
+use nn::{ForwardContext, Module, Parameter, ParameterGradients};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tensor::{Rng, Tensor};
@@ -37,7 +37,7 @@ struct Single(Parameter);
 
 impl Module for Single {
     fn forward(&self, _: &Var, ctx: &mut ForwardContext) -> Var {
-        ctx.parameter(&self.0)
+        ctx.parameter("p", &self.0)
     }
     fn parameters(&self) -> Vec<(String, &Parameter)> {
         vec![("p".into(), &self.0)]
@@ -48,7 +48,7 @@ impl Module for Single {
 }
 
 /// Gradients of `Σ p·g` with respect to p, which are exactly g.
-fn gradients_equal_to(model: &Single, g: &Tensor) -> Gradients {
+fn gradients_equal_to(model: &Single, g: &Tensor) -> ParameterGradients {
     let mut ctx = ForwardContext::training(0);
     let p = model.forward(&Var::constant(Tensor::zeros([1])), &mut ctx);
     let loss = p.mul(&Var::constant(g.clone())).sum();

@@ -5,7 +5,7 @@
 use nn::data::Split;
 use nn::layers::{Dropout, Flatten, Linear, ReLU, Sequential};
 use nn::optim::{Adam, Optimizer, Sgd};
-use nn::training::{train_epoch_from, EpochEnd, EpochStart, Feed, Progress};
+use nn::training::{train_epoch_from, EpochEnd, EpochHooks, EpochStart, Feed, Progress};
 use nn::training_state::{self, TrainingState};
 use nn::{Error, Module};
 use std::path::PathBuf;
@@ -55,18 +55,12 @@ fn run(
     start: EpochStart,
     stop: bool,
 ) -> EpochEnd {
-    let stop = AtomicBool::new(stop);
-    train_epoch_from(
-        model,
-        optimizer,
-        &split(),
-        FEED,
-        start,
-        SEED,
-        &stop,
-        &mut |_| {},
-    )
-    .unwrap()
+    let hooks = EpochHooks {
+        stop: &AtomicBool::new(stop),
+        on_step: &mut |_| {},
+        on_forward: &mut |_, _| {},
+    };
+    train_epoch_from(model, optimizer, &split(), FEED, start, SEED, hooks).unwrap()
 }
 
 fn finished(end: EpochEnd) -> Progress {

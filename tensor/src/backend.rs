@@ -86,6 +86,25 @@ impl BinaryOp {
     }
 }
 
+/// The shapes of a broadcasting binary op: both operands', and the output's that both are
+/// broadcast to (NumPy rules, already checked).
+#[derive(Clone, Copy, Debug)]
+pub struct BroadcastShapes<'a> {
+    pub lhs: &'a Shape,
+    pub rhs: &'a Shape,
+    pub out: &'a Shape,
+}
+
+impl BroadcastShapes<'_> {
+    /// Each operand's stride per output axis (0 where it is broadcast): `(lhs, rhs)`.
+    pub fn operand_strides(&self) -> (Vec<usize>, Vec<usize>) {
+        (
+            self.lhs.broadcast_strides(self.out),
+            self.rhs.broadcast_strides(self.out),
+        )
+    }
+}
+
 /// Reductions along one axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceOp {
@@ -161,7 +180,7 @@ impl Conv2dGeometry {
     }
 }
 
-/// Sizes of a 2-D max-pool over NCHW input (square kernel, stride and padding).
+/// Sizes of a 2-D pooling (max or average) over NCHW input (square kernel, stride and padding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2dGeometry {
     pub batch: usize,
@@ -237,6 +256,19 @@ pub struct GatherImages {
     pub out_w: usize,
 }
 
+impl GatherImages {
+    /// The resize that follows the gather: the `count` picked images, one plane each.
+    pub fn resize_geometry(&self) -> ResizeGeometry {
+        ResizeGeometry {
+            planes: self.count,
+            in_h: self.in_h,
+            in_w: self.in_w,
+            out_h: self.out_h,
+            out_w: self.out_w,
+        }
+    }
+}
+
 /// Every kernel rustgrad needs, implemented once per backend on its storage type.
 ///
 /// Conventions: inputs are contiguous row-major buffers; every method returns a fresh buffer
@@ -254,15 +286,8 @@ pub trait Backend: Sized {
 
     // Elementwise.
     fn unary(&self, op: UnaryOp) -> Self;
-    /// `op(self, rhs)` broadcast to `out_shape` (NumPy rules; shapes already checked).
-    fn binary(
-        &self,
-        rhs: &Self,
-        op: BinaryOp,
-        lhs_shape: &Shape,
-        rhs_shape: &Shape,
-        out_shape: &Shape,
-    ) -> Self;
+    /// `op(self, rhs)` broadcast to `shapes.out`.
+    fn binary(&self, rhs: &Self, op: BinaryOp, shapes: &BroadcastShapes) -> Self;
 
     /// `max(self + bias, 0)` with `bias` (one value per channel) broadcast along the middle axis
     /// of `layout` (`[outer, channels, inner]`): a layer's bias and its ReLU in one pass.
@@ -290,6 +315,13 @@ pub trait Backend: Sized {
     // Max-pooling; the indices are positions within each (n, c) plane, as PyTorch returns them.
     fn max_pool2d(&self, geometry: &Pool2dGeometry) -> (Self, Self::Indices);
     fn max_pool2d_backward(&self, indices: &Self::Indices, geometry: &Pool2dGeometry) -> Self;
+
+    // Average-pooling with PyTorch's defaults (`count_include_pad=True`, `ceil_mode=False`):
+    // padded zeros count, so every window's sum is divided by kernel².
+    fn avg_pool2d(&self, geometry: &Pool2dGeometry) -> Self;
+    /// `self` is the output gradient; each input gathers `dy / kernel²` from every window that
+    /// covers it.
+    fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Self;
 
     // Softmax family along one axis.
     fn softmax(&self, layout: AxisLayout) -> Self;

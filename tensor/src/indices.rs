@@ -1,5 +1,6 @@
-//! `Indices`: integer tensors (class labels, argmax positions), kept apart from f32 tensors so
-//! that a label is never rounded and never differentiated.
+//! `Indices`: integer tensors (class labels, argmax positions, example numbers), kept apart from
+//! f32 tensors so that a label is never rounded and never differentiated. (Bytes packed into
+//! `u32` words are not indices: see `packed_bytes.rs`.)
 
 use crate::storage::IndexStorage;
 use crate::{Device, Result, Shape};
@@ -54,21 +55,6 @@ impl Indices {
             values.len()
         );
         Indices::from_storage(IndexStorage::Cpu(values), shape)
-    }
-
-    /// Bytes packed four to a `u32` (little-endian, zero-padded): how a byte dataset lives on a
-    /// device in a quarter of the memory of one value per index.
-    pub fn pack_bytes(bytes: &[u8]) -> Self {
-        let words: Vec<u32> = bytes
-            .chunks(4)
-            .map(|chunk| {
-                let mut word = [0u8; 4];
-                word[..chunk.len()].copy_from_slice(chunk);
-                u32::from_le_bytes(word)
-            })
-            .collect();
-        let len = words.len();
-        Indices::from_vec(words, [len])
     }
 
     pub fn shape(&self) -> &Shape {

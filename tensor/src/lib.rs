@@ -15,18 +15,20 @@ mod device;
 mod error;
 mod indices;
 mod ops;
+mod packed_bytes;
 pub mod rng;
 mod shape;
 mod storage;
 mod tensor;
 
 pub use backend::{
-    AdamStep, AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
-    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamStep, AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry,
+    GatherImages, GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 pub use device::Device;
 pub use error::{Error, Result};
 pub use indices::Indices;
+pub use packed_bytes::PackedBytes;
 pub use rng::Rng;
 pub use shape::Shape;
 pub use tensor::Tensor;

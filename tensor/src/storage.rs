@@ -2,12 +2,12 @@
 //! [`Backend`] calls to the backend of that device.
 //!
 //! `Storage` implements [`Backend`] itself by forwarding each kernel to the variant's backend,
-//! so [`Tensor`](crate::Tensor) talks to one type and each kernel's dispatch is written once.
-//! The CUDA backend adds one variant here and one arm per kernel.
+//! so [`Tensor`](crate::Tensor) talks to one type. The forwarding is one macro, [`dispatch!`]:
+//! a new kernel costs one line here.
 
 use crate::backend::{
-    AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
-    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry, GatherImages,
+    GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::cpu::CpuStorage;
 #[cfg(feature = "cuda")]
@@ -36,9 +36,20 @@ pub enum IndexStorage {
 }
 
 impl Storage {
+    /// CPU storage holding `values` from the host: the one place where CPU buffers come from
+    /// outside the kernels, so the one place that tunes malloc for them (see
+    /// [`keep_freed_memory`](crate::cpu::allocator::keep_freed_memory)). That is enough: a CPU
+    /// kernel only runs on CPU tensors that exist, which all start here (`gather_images` starts
+    /// from a byte dataset, but a model's parameters are made here before its first batch).
+    /// CUDA tensors never pay for it.
+    pub fn cpu(values: Vec<f32>) -> Self {
+        crate::cpu::allocator::keep_freed_memory();
+        Storage::Cpu(CpuStorage(values))
+    }
+
     pub fn from_vec(values: Vec<f32>, device: Device) -> crate::Result<Self> {
         match device {
-            Device::Cpu => Ok(Storage::Cpu(CpuStorage(values))),
+            Device::Cpu => Ok(Storage::cpu(values)),
             #[cfg(feature = "cuda")]
             Device::Cuda(ordinal) => Ok(Storage::Cuda(CudaStorage::from_host(
                 &values,
@@ -124,204 +135,154 @@ fn cuda_unavailable() -> String {
     "rustgrad was built without the `cuda` feature; rebuild with `--features cuda` or use --device cpu".to_string()
 }
 
-// With the `cuda` feature off, the `_ => mixed_devices()` arms cannot be reached.
-#[allow(unreachable_patterns)]
+/// The one dispatch: unwraps the operands (`Storage` or `IndexStorage`) into the buffers of
+/// their device, runs the kernel there, and wraps the result as that device's variant. Operands
+/// on different devices end in `mixed_devices()`.
+///
+/// ```ignore
+/// dispatch!(Storage(dy) = self, IndexStorage(i) = indices
+///     => Storage(dy.max_pool2d_backward(i, g)))
+/// ```
+/// expands to
+/// ```ignore
+/// match (self, indices) {
+///     (Storage::Cpu(dy), IndexStorage::Cpu(i)) => Storage::Cpu(dy.max_pool2d_backward(i, g)),
+///     #[cfg(feature = "cuda")]
+///     (Storage::Cuda(dy), IndexStorage::Cuda(i)) => Storage::Cuda(dy.max_pool2d_backward(i, g)),
+///     _ => mixed_devices(),
+/// }
+/// ```
+/// The result may also be a pair, `=> (Storage, IndexStorage)(x.max_pool2d(g))`, or left as the
+/// backend returns it, `=> x.len()` (a method call on a buffer).
+macro_rules! dispatch {
+    ($($kind:ident($buffer:ident) = $operand:expr),+
+        => ($first:ident, $second:ident)($call:expr)) => {
+        match ($($operand,)+) {
+            ($($kind::Cpu($buffer),)+) => {
+                let (a, b) = $call;
+                ($first::Cpu(a), $second::Cpu(b))
+            }
+            #[cfg(feature = "cuda")]
+            ($($kind::Cuda($buffer),)+) => {
+                let (a, b) = $call;
+                ($first::Cuda(a), $second::Cuda(b))
+            }
+            #[allow(unreachable_patterns)] // one operand, or no `cuda` feature: one device only
+            _ => mixed_devices(),
+        }
+    };
+    ($($kind:ident($buffer:ident) = $operand:expr),+ => $wrap:ident($call:expr)) => {
+        match ($($operand,)+) {
+            ($($kind::Cpu($buffer),)+) => $wrap::Cpu($call),
+            #[cfg(feature = "cuda")]
+            ($($kind::Cuda($buffer),)+) => $wrap::Cuda($call),
+            #[allow(unreachable_patterns)]
+            _ => mixed_devices(),
+        }
+    };
+    ($($kind:ident($buffer:ident) = $operand:expr),+ => $call:expr) => {
+        match ($($operand,)+) {
+            ($($kind::Cpu($buffer),)+) => $call,
+            #[cfg(feature = "cuda")]
+            ($($kind::Cuda($buffer),)+) => $call,
+            #[allow(unreachable_patterns)]
+            _ => mixed_devices(),
+        }
+    };
+}
+
 impl Backend for Storage {
     type Indices = IndexStorage;
 
     fn len(&self) -> usize {
-        match self {
-            Storage::Cpu(s) => s.len(),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => s.len(),
-        }
+        dispatch!(Storage(s) = self => s.len())
     }
 
     fn to_vec(&self) -> Vec<f32> {
-        match self {
-            Storage::Cpu(s) => s.to_vec(),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => s.to_vec(),
-        }
+        dispatch!(Storage(s) = self => s.to_vec())
     }
 
     fn unary(&self, op: UnaryOp) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.unary(op)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.unary(op)),
-        }
+        dispatch!(Storage(s) = self => Storage(s.unary(op)))
     }
 
-    fn binary(
-        &self,
-        rhs: &Self,
-        op: BinaryOp,
-        lhs_shape: &Shape,
-        rhs_shape: &Shape,
-        out_shape: &Shape,
-    ) -> Self {
-        match (self, rhs) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => {
-                Storage::Cpu(a.binary(b, op, lhs_shape, rhs_shape, out_shape))
-            }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(a), Storage::Cuda(b)) => {
-                Storage::Cuda(a.binary(b, op, lhs_shape, rhs_shape, out_shape))
-            }
-            _ => mixed_devices(),
-        }
+    fn binary(&self, rhs: &Self, op: BinaryOp, shapes: &BroadcastShapes) -> Self {
+        dispatch!(Storage(a) = self, Storage(b) = rhs => Storage(a.binary(b, op, shapes)))
     }
 
     fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
-        match (self, bias) {
-            (Storage::Cpu(x), Storage::Cpu(b)) => Storage::Cpu(x.bias_relu(b, layout)),
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(x), Storage::Cuda(b)) => Storage::Cuda(x.bias_relu(b, layout)),
-            _ => mixed_devices(),
-        }
+        dispatch!(Storage(x) = self, Storage(b) = bias => Storage(x.bias_relu(b, layout)))
     }
 
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.permute(shape, axes)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.permute(shape, axes)),
-        }
+        dispatch!(Storage(s) = self => Storage(s.permute(shape, axes)))
     }
 
     fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.reduce(op, layout)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.reduce(op, layout)),
-        }
+        dispatch!(Storage(s) = self => Storage(s.reduce(op, layout)))
     }
 
     fn argmax(&self, layout: AxisLayout) -> IndexStorage {
-        match self {
-            Storage::Cpu(s) => IndexStorage::Cpu(s.argmax(layout)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => IndexStorage::Cuda(s.argmax(layout)),
-        }
+        dispatch!(Storage(s) = self => IndexStorage(s.argmax(layout)))
     }
 
     fn scatter_along_axis(&self, indices: &IndexStorage, layout: AxisLayout) -> Self {
-        match (self, indices) {
-            (Storage::Cpu(s), IndexStorage::Cpu(i)) => {
-                Storage::Cpu(s.scatter_along_axis(i, layout))
-            }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(s), IndexStorage::Cuda(i)) => {
-                Storage::Cuda(s.scatter_along_axis(i, layout))
-            }
-            _ => mixed_devices(),
-        }
+        dispatch!(Storage(s) = self, IndexStorage(i) = indices
+            => Storage(s.scatter_along_axis(i, layout)))
     }
 
     fn gemm(&self, rhs: &Self, spec: &GemmSpec) -> Self {
-        match (self, rhs) {
-            (Storage::Cpu(a), Storage::Cpu(b)) => Storage::Cpu(a.gemm(b, spec)),
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(a), Storage::Cuda(b)) => Storage::Cuda(a.gemm(b, spec)),
-            _ => mixed_devices(),
-        }
+        dispatch!(Storage(a) = self, Storage(b) = rhs => Storage(a.gemm(b, spec)))
     }
 
-    fn conv2d(&self, weight: &Self, bias: Option<&Self>, geometry: &Conv2dGeometry) -> Self {
-        match (self, weight, bias) {
-            (Storage::Cpu(x), Storage::Cpu(w), None) => Storage::Cpu(x.conv2d(w, None, geometry)),
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(x), Storage::Cuda(w), None) => {
-                Storage::Cuda(x.conv2d(w, None, geometry))
+    fn conv2d(&self, weight: &Self, bias: Option<&Self>, g: &Conv2dGeometry) -> Self {
+        match bias {
+            None => {
+                dispatch!(Storage(x) = self, Storage(w) = weight => Storage(x.conv2d(w, None, g)))
             }
-            (Storage::Cpu(x), Storage::Cpu(w), Some(Storage::Cpu(b))) => {
-                Storage::Cpu(x.conv2d(w, Some(b), geometry))
-            }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(x), Storage::Cuda(w), Some(Storage::Cuda(b))) => {
-                Storage::Cuda(x.conv2d(w, Some(b), geometry))
-            }
-            _ => mixed_devices(),
-        }
-    }
-
-    fn conv2d_input_grad(&self, weight: &Self, geometry: &Conv2dGeometry) -> Self {
-        match (self, weight) {
-            (Storage::Cpu(dy), Storage::Cpu(w)) => Storage::Cpu(dy.conv2d_input_grad(w, geometry)),
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(dy), Storage::Cuda(w)) => {
-                Storage::Cuda(dy.conv2d_input_grad(w, geometry))
-            }
-            _ => mixed_devices(),
-        }
-    }
-
-    fn conv2d_weight_grad(&self, input: &Self, geometry: &Conv2dGeometry) -> Self {
-        match (self, input) {
-            (Storage::Cpu(dy), Storage::Cpu(x)) => Storage::Cpu(dy.conv2d_weight_grad(x, geometry)),
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(dy), Storage::Cuda(x)) => {
-                Storage::Cuda(dy.conv2d_weight_grad(x, geometry))
-            }
-            _ => mixed_devices(),
-        }
-    }
-
-    fn max_pool2d(&self, geometry: &Pool2dGeometry) -> (Self, IndexStorage) {
-        match self {
-            Storage::Cpu(s) => {
-                let (out, indices) = s.max_pool2d(geometry);
-                (Storage::Cpu(out), IndexStorage::Cpu(indices))
-            }
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => {
-                let (out, indices) = s.max_pool2d(geometry);
-                (Storage::Cuda(out), IndexStorage::Cuda(indices))
+            Some(bias) => {
+                dispatch!(Storage(x) = self, Storage(w) = weight, Storage(b) = bias
+                    => Storage(x.conv2d(w, Some(b), g)))
             }
         }
     }
 
-    fn max_pool2d_backward(&self, indices: &IndexStorage, geometry: &Pool2dGeometry) -> Self {
-        match (self, indices) {
-            (Storage::Cpu(dy), IndexStorage::Cpu(i)) => {
-                Storage::Cpu(dy.max_pool2d_backward(i, geometry))
-            }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(dy), IndexStorage::Cuda(i)) => {
-                Storage::Cuda(dy.max_pool2d_backward(i, geometry))
-            }
-            _ => mixed_devices(),
-        }
+    fn conv2d_input_grad(&self, weight: &Self, g: &Conv2dGeometry) -> Self {
+        dispatch!(Storage(dy) = self, Storage(w) = weight => Storage(dy.conv2d_input_grad(w, g)))
+    }
+
+    fn conv2d_weight_grad(&self, input: &Self, g: &Conv2dGeometry) -> Self {
+        dispatch!(Storage(dy) = self, Storage(x) = input => Storage(dy.conv2d_weight_grad(x, g)))
+    }
+
+    fn max_pool2d(&self, g: &Pool2dGeometry) -> (Self, IndexStorage) {
+        dispatch!(Storage(x) = self => (Storage, IndexStorage)(x.max_pool2d(g)))
+    }
+
+    fn max_pool2d_backward(&self, indices: &IndexStorage, g: &Pool2dGeometry) -> Self {
+        dispatch!(Storage(dy) = self, IndexStorage(i) = indices
+            => Storage(dy.max_pool2d_backward(i, g)))
+    }
+
+    fn avg_pool2d(&self, g: &Pool2dGeometry) -> Self {
+        dispatch!(Storage(x) = self => Storage(x.avg_pool2d(g)))
+    }
+
+    fn avg_pool2d_backward(&self, g: &Pool2dGeometry) -> Self {
+        dispatch!(Storage(dy) = self => Storage(dy.avg_pool2d_backward(g)))
     }
 
     fn softmax(&self, layout: AxisLayout) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.softmax(layout)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.softmax(layout)),
-        }
+        dispatch!(Storage(s) = self => Storage(s.softmax(layout)))
     }
 
     fn log_softmax(&self, layout: AxisLayout) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.log_softmax(layout)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.log_softmax(layout)),
-        }
+        dispatch!(Storage(s) = self => Storage(s.log_softmax(layout)))
     }
 
     fn cross_entropy(&self, labels: &IndexStorage, rows: usize, classes: usize) -> Self {
-        match (self, labels) {
-            (Storage::Cpu(s), IndexStorage::Cpu(l)) => {
-                Storage::Cpu(s.cross_entropy(l, rows, classes))
-            }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(s), IndexStorage::Cuda(l)) => {
-                Storage::Cuda(s.cross_entropy(l, rows, classes))
-            }
-            _ => mixed_devices(),
-        }
+        dispatch!(Storage(s) = self, IndexStorage(l) = labels
+            => Storage(s.cross_entropy(l, rows, classes)))
     }
 
     fn cross_entropy_backward(
@@ -331,20 +292,13 @@ impl Backend for Storage {
         rows: usize,
         classes: usize,
     ) -> Self {
-        match (self, labels, grad_loss) {
-            (Storage::Cpu(s), IndexStorage::Cpu(l), Storage::Cpu(g)) => {
-                Storage::Cpu(s.cross_entropy_backward(l, g, rows, classes))
-            }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(s), IndexStorage::Cuda(l), Storage::Cuda(g)) => {
-                Storage::Cuda(s.cross_entropy_backward(l, g, rows, classes))
-            }
-            _ => mixed_devices(),
-        }
+        dispatch!(Storage(s) = self, IndexStorage(l) = labels, Storage(g) = grad_loss
+            => Storage(s.cross_entropy_backward(l, g, rows, classes)))
     }
 
     fn adam_step(updates: &mut [AdamUpdate<'_, Self>]) {
-        // `Tensor::adam_steps_` puts every tensor on one device, so one of these stays empty.
+        // One call for all tensors (one launch on a GPU), so the updates are unwrapped into one
+        // list per backend first; `Tensor::adam_steps_` puts them all on one device.
         let mut cpu = Vec::new();
         #[cfg(feature = "cuda")]
         let mut cuda = Vec::new();
@@ -369,6 +323,7 @@ impl Backend for Storage {
                         hyper,
                     })
                 }
+                #[allow(unreachable_patterns)]
                 _ => mixed_devices(),
             }
         }
@@ -378,47 +333,26 @@ impl Backend for Storage {
     }
 
     fn sgd_step(&mut self, grad: &Self, momentum_buffer: Option<&mut Self>, hyper: &SgdStep) {
-        match (self, grad, momentum_buffer) {
-            (Storage::Cpu(p), Storage::Cpu(g), None) => p.sgd_step(g, None, hyper),
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(p), Storage::Cuda(g), None) => p.sgd_step(g, None, hyper),
-            (Storage::Cpu(p), Storage::Cpu(g), Some(Storage::Cpu(b))) => {
-                p.sgd_step(g, Some(b), hyper)
+        match momentum_buffer {
+            None => dispatch!(Storage(p) = self, Storage(g) = grad => p.sgd_step(g, None, hyper)),
+            Some(buffer) => {
+                dispatch!(Storage(p) = self, Storage(g) = grad, Storage(b) = buffer
+                    => p.sgd_step(g, Some(b), hyper))
             }
-            #[cfg(feature = "cuda")]
-            (Storage::Cuda(p), Storage::Cuda(g), Some(Storage::Cuda(b))) => {
-                p.sgd_step(g, Some(b), hyper)
-            }
-            _ => mixed_devices(),
         }
     }
 
-    fn resize_bilinear(&self, geometry: &ResizeGeometry) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.resize_bilinear(geometry)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.resize_bilinear(geometry)),
-        }
+    fn resize_bilinear(&self, g: &ResizeGeometry) -> Self {
+        dispatch!(Storage(s) = self => Storage(s.resize_bilinear(g)))
     }
 
-    fn gather_images(pixels: &IndexStorage, picks: &IndexStorage, geometry: &GatherImages) -> Self {
-        match (pixels, picks) {
-            (IndexStorage::Cpu(p), IndexStorage::Cpu(i)) => {
-                Storage::Cpu(CpuStorage::gather_images(p, i, geometry))
-            }
-            #[cfg(feature = "cuda")]
-            (IndexStorage::Cuda(p), IndexStorage::Cuda(i)) => {
-                Storage::Cuda(CudaStorage::gather_images(p, i, geometry))
-            }
-            _ => mixed_devices(),
-        }
+    fn gather_images(pixels: &IndexStorage, picks: &IndexStorage, g: &GatherImages) -> Self {
+        // No buffer to call a method on: the result's variant tells `Backend` which backend.
+        dispatch!(IndexStorage(p) = pixels, IndexStorage(i) = picks
+            => Storage(Backend::gather_images(p, i, g)))
     }
 
     fn dropout_mask_like(&self, p: f32, seed: u64) -> Self {
-        match self {
-            Storage::Cpu(s) => Storage::Cpu(s.dropout_mask_like(p, seed)),
-            #[cfg(feature = "cuda")]
-            Storage::Cuda(s) => Storage::Cuda(s.dropout_mask_like(p, seed)),
-        }
+        dispatch!(Storage(s) = self => Storage(s.dropout_mask_like(p, seed)))
     }
 }

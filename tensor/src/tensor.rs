@@ -20,7 +20,6 @@ pub struct Tensor {
 impl Tensor {
     pub(crate) fn from_storage(storage: Storage, shape: Shape) -> Self {
         debug_assert_eq!(storage.len(), shape.numel());
-        crate::cpu::allocator::keep_freed_memory();
         Tensor {
             shape,
             storage: Arc::new(storage),
@@ -55,7 +54,7 @@ impl Tensor {
             "from_vec: {} values cannot fill shape {shape}",
             values.len()
         );
-        Tensor::from_storage(Storage::Cpu(crate::cpu::CpuStorage(values)), shape)
+        Tensor::from_storage(Storage::cpu(values), shape)
     }
 
     #[track_caller]

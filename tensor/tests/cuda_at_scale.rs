@@ -99,15 +99,23 @@ fn reductions_across_many_blocks() {
     // The CPU adds one value after another in f32, the GPU in a tree: for n values of ±1 their
     // rounding differs by about √n · |sum| · 2⁻²⁴, hence the tolerance of the sums.
     let long = random(&[3_000_001], 6);
-    same_on_both(device, &[long.clone()], 5e-4, "sum of 3M", |v| v[0].sum());
-    same_on_both(device, &[long.clone()], 0.0, "max of 3M", |v| v[0].max());
+    same_on_both(
+        device,
+        std::slice::from_ref(&long),
+        5e-4,
+        "sum of 3M",
+        |v| v[0].sum(),
+    );
+    same_on_both(device, std::slice::from_ref(&long), 0.0, "max of 3M", |v| {
+        v[0].max()
+    });
     // Rows long enough for several parts each, and rows of one part.
     let wide = random(&[3, 200_003], 7);
     same_on_both(device, &[wide], 5e-4, "long row sums", |v| {
         v[0].sum_axis(1, true)
     });
     let rows = random(&[100, 5_000], 8);
-    same_on_both(device, &[rows.clone()], 5e-4, "row sums", |v| {
+    same_on_both(device, std::slice::from_ref(&rows), 5e-4, "row sums", |v| {
         v[0].sum_axis(1, false)
     });
     same_on_both(device, &[rows], 0.0, "row maxima", |v| {

@@ -3,6 +3,7 @@
 //! test prints `skipped: no CUDA device` and returns, or fails with `RUSTGRAD_REQUIRE_GPU=1`.
 #![cfg(feature = "cuda")]
 
+use std::slice::from_ref;
 use tensor::{AdamStep, Device, Indices, SgdStep, Tensor};
 
 mod cuda_common;
@@ -13,14 +14,14 @@ fn elementwise_ops() {
     let Some(device) = gpu() else { return };
     let x = random(&[3, 7, 5], 1);
     let positive = x.mul(&x).add_scalar(0.1);
-    same_on_both(device, &[x.clone()], 1e-6, "neg", |v| v[0].neg());
-    same_on_both(device, &[x.clone()], 1e-6, "exp", |v| v[0].exp());
-    same_on_both(device, &[positive.clone()], 1e-6, "log", |v| v[0].log());
-    same_on_both(device, &[positive.clone()], 1e-6, "sqrt", |v| v[0].sqrt());
+    same_on_both(device, from_ref(&x), 1e-6, "neg", |v| v[0].neg());
+    same_on_both(device, from_ref(&x), 1e-6, "exp", |v| v[0].exp());
+    same_on_both(device, from_ref(&positive), 1e-6, "log", |v| v[0].log());
+    same_on_both(device, from_ref(&positive), 1e-6, "sqrt", |v| v[0].sqrt());
     same_on_both(device, &[positive], 1e-5, "powf", |v| v[0].powf(1.7));
-    same_on_both(device, &[x.clone()], 0.0, "relu", |v| v[0].relu());
-    same_on_both(device, &[x.clone()], 0.0, "step", |v| v[0].step());
-    same_on_both(device, &[x.clone()], 1e-6, "scalars", |v| {
+    same_on_both(device, from_ref(&x), 0.0, "relu", |v| v[0].relu());
+    same_on_both(device, from_ref(&x), 0.0, "step", |v| v[0].step());
+    same_on_both(device, from_ref(&x), 1e-6, "scalars", |v| {
         v[0].mul_scalar(3.0).add_scalar(-0.5)
     });
     for (other, what) in [
@@ -40,14 +41,14 @@ fn elementwise_ops() {
 fn layout_and_reductions() {
     let Some(device) = gpu() else { return };
     let x = random(&[2, 3, 4, 5], 3);
-    same_on_both(device, &[x.clone()], 0.0, "permute", |v| {
+    same_on_both(device, from_ref(&x), 0.0, "permute", |v| {
         v[0].permute(&[3, 1, 0, 2])
     });
     for axis in 0..4 {
-        same_on_both(device, &[x.clone()], 1e-5, "sum", |v| {
+        same_on_both(device, from_ref(&x), 1e-5, "sum", |v| {
             v[0].sum_axis(axis, false)
         });
-        same_on_both(device, &[x.clone()], 0.0, "max", |v| {
+        same_on_both(device, from_ref(&x), 0.0, "max", |v| {
             v[0].max_axis(axis, true)
         });
         let gpu_argmax = x.to(device).unwrap().argmax_axis(axis);
@@ -135,7 +136,7 @@ fn max_pooling_forward_and_backward() {
         ([1, 1, 6, 6], 2, 2, 0),
     ] {
         let x = random(&shape, 13);
-        same_on_both(device, &[x.clone()], 0.0, "pool", |v| {
+        same_on_both(device, from_ref(&x), 0.0, "pool", |v| {
             v[0].max_pool2d(kernel, stride, padding).0
         });
         let (out, indices) = x.max_pool2d(kernel, stride, padding);
@@ -155,11 +156,33 @@ fn max_pooling_forward_and_backward() {
 }
 
 #[test]
+fn avg_pooling_forward_and_backward() {
+    let Some(device) = gpu() else { return };
+    for (shape, kernel, stride, padding) in [
+        ([2, 3, 13, 13], 3, 2, 0),
+        ([1, 2, 8, 9], 3, 2, 1),
+        ([1, 1, 6, 7], 2, 2, 0),
+        ([2, 2, 5, 5], 3, 1, 1),
+    ] {
+        let x = random(&shape, 16);
+        let what = format!("avg pool k{kernel} s{stride} p{padding}");
+        same_on_both(device, from_ref(&x), 1e-6, &what, |v| {
+            v[0].avg_pool2d(kernel, stride, padding)
+        });
+        let g = tensor::Pool2dGeometry::from_shape(x.shape(), kernel, stride, padding);
+        let dy = random(g.output_shape().dims(), 17);
+        same_on_both(device, &[dy], 1e-6, &format!("{what} backward"), |v| {
+            v[0].avg_pool2d_backward(&g)
+        });
+    }
+}
+
+#[test]
 fn softmax_and_cross_entropy() {
     let Some(device) = gpu() else { return };
     let x = random(&[5, 10], 15).mul_scalar(4.0);
-    same_on_both(device, &[x.clone()], 1e-5, "softmax", |v| v[0].softmax(1));
-    same_on_both(device, &[x.clone()], 1e-5, "log_softmax", |v| {
+    same_on_both(device, from_ref(&x), 1e-5, "softmax", |v| v[0].softmax(1));
+    same_on_both(device, from_ref(&x), 1e-5, "log_softmax", |v| {
         v[0].log_softmax(0)
     });
     let labels = Indices::from_vec(vec![3, 0, 9, 3, 5], [5]);
@@ -171,7 +194,7 @@ fn softmax_and_cross_entropy() {
             gpu_labels.clone()
         }
     };
-    same_on_both(device, &[x.clone()], 1e-5, "cross_entropy", |v| {
+    same_on_both(device, from_ref(&x), 1e-5, "cross_entropy", |v| {
         v[0].cross_entropy(&pick(&v[0]))
     });
     same_on_both(
@@ -258,13 +281,13 @@ fn fused_adam_over_many_tensors() {
 fn resize_dropout_and_transfers() {
     let Some(device) = gpu() else { return };
     let images = random(&[2, 1, 28, 28], 18);
-    same_on_both(device, &[images.clone()], 1e-5, "resize", |v| {
+    same_on_both(device, from_ref(&images), 1e-5, "resize", |v| {
         v[0].resize_bilinear(224, 224)
     });
-    same_on_both(device, &[images.clone()], 1e-5, "resize down", |v| {
+    same_on_both(device, from_ref(&images), 1e-5, "resize down", |v| {
         v[0].resize_bilinear(13, 17)
     });
-    same_on_both(device, &[images.clone()], 0.0, "dropout mask", |v| {
+    same_on_both(device, from_ref(&images), 0.0, "dropout mask", |v| {
         v[0].dropout_mask_like(0.5, 42)
     });
     same_on_both(device, &[images], 0.0, "full_like", |v| {
@@ -277,7 +300,7 @@ fn batches_gathered_from_a_byte_dataset() {
     let Some(device) = gpu() else { return };
     let bytes: Vec<u8> = (0..4 * 28 * 28).map(|i| (i * 7 % 256) as u8).collect();
     let (pixels, picks) = (
-        Indices::pack_bytes(&bytes),
+        tensor::PackedBytes::new(&bytes),
         Indices::from_vec(vec![3, 1, 3], [3]),
     );
     let on_gpu = Tensor::gather_images(

@@ -3,7 +3,7 @@
 
 use tensor::cpu::conv_algorithm::ConvAlgorithm;
 use tensor::cpu::{conv, elementwise, gemm, pool, winograd};
-use tensor::{BinaryOp, Conv2dGeometry, GemmSpec, Pool2dGeometry, Rng, Shape};
+use tensor::{BinaryOp, BroadcastShapes, Conv2dGeometry, GemmSpec, Pool2dGeometry, Rng, Shape};
 
 fn random_vec(len: usize, rng: &mut Rng) -> Vec<f32> {
     (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
@@ -211,6 +211,40 @@ fn max_pool2d_matches_naive() {
 }
 
 #[test]
+fn avg_pool2d_matches_naive() {
+    let mut rng = Rng::new(14);
+    // Random geometries (odd sizes, strides, padding), then the overlapping windows of kernel 3
+    // stride 2, without and with padding, where inputs get shares from several windows.
+    let mut cases: Vec<(Shape, usize, usize, usize)> = (0..40)
+        .map(|_| {
+            let kernel = 1 + rng.below(4);
+            let (in_h, in_w) = (kernel + rng.below(8), kernel + rng.below(8));
+            let input = Shape::new([1 + rng.below(3), 1 + rng.below(3), in_h, in_w]);
+            (input, kernel, 1 + rng.below(3), rng.below(kernel / 2 + 1))
+        })
+        .collect();
+    cases.push((Shape::new([2, 3, 13, 13]), 3, 2, 0));
+    cases.push((Shape::new([1, 2, 8, 9]), 3, 2, 1));
+    for (case, (input, kernel, stride, padding)) in cases.into_iter().enumerate() {
+        let g = Pool2dGeometry::from_shape(&input, kernel, stride, padding);
+        let x = random_vec(input.numel(), &mut rng);
+        let out = pool::avg_pool2d(&x, &g);
+        assert_close(
+            &out,
+            &pool::avg_pool2d_naive(&x, &g),
+            &format!("case {case} {g:?}"),
+        );
+        // The fast backward gathers per input, the naive one scatters per output.
+        let dy = random_vec(out.len(), &mut rng);
+        assert_close(
+            &pool::avg_pool2d_backward(&dy, &g),
+            &pool::avg_pool2d_backward_naive(&dy, &g),
+            &format!("case {case} {g:?} backward"),
+        );
+    }
+}
+
+#[test]
 fn broadcasting_binary_matches_naive() {
     let mut rng = Rng::new(5);
     for case in 0..60 {
@@ -230,10 +264,15 @@ fn broadcasting_binary_matches_naive() {
         let out_shape = a_shape.broadcast(&b_shape).unwrap();
         let a = random_vec(a_shape.numel(), &mut rng);
         let b = random_vec(b_shape.numel(), &mut rng);
+        let shapes = BroadcastShapes {
+            lhs: &a_shape,
+            rhs: &b_shape,
+            out: &out_shape,
+        };
         for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
             assert_close(
-                &elementwise::binary(&a, &b, op, &a_shape, &b_shape, &out_shape),
-                &elementwise::binary_naive(&a, &b, op, &a_shape, &b_shape, &out_shape),
+                &elementwise::binary(&a, &b, op, &shapes),
+                &elementwise::binary_naive(&a, &b, op, &shapes),
                 &format!("case {case} {op:?} {a_shape} {b_shape}"),
             );
         }

@@ -161,8 +161,9 @@ fn moving_to_an_unavailable_device_is_an_error_that_says_what_to_do() {
 #[test]
 fn gather_images_picks_scales_and_resizes_like_the_separate_ops() {
     let bytes: Vec<u8> = (0..3 * 5 * 6).map(|i| (i * 37 % 256) as u8).collect();
-    let pixels = tensor::Indices::pack_bytes(&bytes);
-    assert_eq!(pixels.numel(), bytes.len().div_ceil(4));
+    let pixels = tensor::PackedBytes::new(&bytes);
+    assert_eq!(pixels.len(), bytes.len());
+    assert_eq!(pixels.to_bytes(), bytes);
     let picks = tensor::Indices::from_vec(vec![2, 0, 2], [3]);
     let batch = Tensor::gather_images(&pixels, &picks, 5, 6, 9);
     let by_hand: Vec<f32> = [2usize, 0, 2]
@@ -175,6 +176,15 @@ fn gather_images_picks_scales_and_resizes_like_the_separate_ops() {
         .collect();
     let expected = Tensor::from_vec(by_hand, [3, 1, 5, 6]).resize_bilinear(9, 9);
     assert_close(&batch, &expected.to_ndarray());
+}
+
+#[test]
+#[should_panic(expected = "gather_images: pick 3, but the dataset of 90 bytes holds 3 images")]
+fn gather_images_refuses_a_pick_past_the_dataset() {
+    // On a GPU the kernel would read past the buffer: the op checks before launching it.
+    let pixels = tensor::PackedBytes::new(&[7; 3 * 5 * 6]);
+    let picks = tensor::Indices::from_vec(vec![0, 3], [2]);
+    Tensor::gather_images(&pixels, &picks, 5, 6, 9);
 }
 
 #[test]

@@ -62,6 +62,21 @@ fn max_pool2d_on_a_3d_tensor() {
 }
 
 #[test]
+#[should_panic(expected = "avg_pool2d: input [2, 3, 8]: input must be [N, C, H, W]")]
+fn avg_pool2d_on_a_3d_tensor() {
+    Tensor::zeros([2, 3, 8]).avg_pool2d(3, 2, 0);
+}
+
+#[test]
+#[should_panic(
+    expected = "avg_pool2d backward: output gradient [1, 1, 2, 2] does not match the output shape [1, 1, 3, 3]"
+)]
+fn avg_pool2d_backward_with_a_wrong_gradient_shape() {
+    let g = tensor::Pool2dGeometry::from_shape(&Shape::new([1, 1, 7, 7]), 3, 2, 0);
+    Tensor::zeros([1, 1, 2, 2]).avg_pool2d_backward(&g);
+}
+
+#[test]
 #[should_panic(expected = "reshape: cannot view shape [2, 3] (6 elements) as [4, 2] (8 elements)")]
 fn reshape_to_a_different_size() {
     Tensor::zeros([2, 3]).reshape([4, 2]);

@@ -1,6 +1,17 @@
-//! 2-D convolution. Its gradients are themselves convolution-shaped GEMMs (see the CPU
-//! kernels): the input gradient scatters `Wᵀ · G` back through col2im, the weight gradient is
-//! `G · im2colᵀ`, and the bias gradient sums G over batch and pixels.
+//! 2-D convolution and its backward rule.
+//!
+//! The forward pass and both big gradients are tensor ops, so this rule only wires them up:
+//! - input gradient: `dy.conv2d_input_grad(W)` (the forward's adjoint: each output gradient
+//!   flows back, weighted by W, to the input pixels it read);
+//! - weight gradient: `dy.conv2d_weight_grad(x)` (each weight collects `dy · x` over every
+//!   place it was applied, summed over the batch);
+//! - bias gradient: `dy` summed over batch and pixels, here.
+//!
+//! How each tensor op computes its pass is the backend's choice. On the CPU,
+//! `tensor/src/cpu/conv_algorithm.rs` picks per layer and per pass from measurements: Winograd
+//! for wide 3×3 and 5×5 stride-1 layers, im2col + GEMM for the rest (the input gradient as
+//! `Wᵀ · dy` scattered back by col2im, the weight gradient as `dy · im2col(x)ᵀ`). The CUDA
+//! backend runs im2col + cuBLAS GEMM for every pass.
 
 use crate::var::rule;
 use crate::Var;

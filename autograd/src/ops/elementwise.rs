@@ -169,12 +169,12 @@ impl Var {
         )
     }
 
-    /// Inverted dropout: in training, zero each element with probability `p` and scale the
-    /// rest by `1 / (1 − p)`; the mask comes from `seed`. ∂/∂x = the mask. Pass `training =
-    /// false` (evaluation) for the identity.
+    /// Inverted dropout, as in training: zero each element with probability `p` and scale the
+    /// rest by `1 / (1 − p)`; the mask comes from `seed`. ∂/∂x = the mask. (In evaluation
+    /// dropout is the identity: the `Dropout` layer then does not call this.)
     #[track_caller]
-    pub fn dropout(&self, p: f32, seed: u64, training: bool) -> Var {
-        if !training || p == 0.0 {
+    pub fn dropout(&self, p: f32, seed: u64) -> Var {
+        if p == 0.0 {
             return self.clone();
         }
         let mask = self.value().dropout_mask_like(p, seed);

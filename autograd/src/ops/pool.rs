@@ -1,5 +1,7 @@
-//! Max-pooling: each output gradient flows to the input its window picked. Overlapping windows
-//! (kernel > stride) can pick the same input, whose gradient is then the sum.
+//! Pooling. Max-pooling: each output gradient flows to the input its window picked. Overlapping
+//! windows (kernel > stride) can pick the same input, whose gradient is then the sum.
+//! Average-pooling: each output is `Σ window / kernel²`, so each input of a window gets
+//! `dy / kernel²`, summed over the (possibly overlapping) windows that cover it.
 
 use crate::var::rule;
 use crate::Var;
@@ -18,6 +20,20 @@ impl Var {
                 self,
                 rule(move |g| g.max_pool2d_backward(&winners, &geometry)),
             )],
+        )
+    }
+
+    /// `torch.nn.functional.avg_pool2d(x, kernel, stride, padding)` (padded zeros count).
+    #[track_caller]
+    pub fn avg_pool2d(&self, kernel: usize, stride: usize, padding: usize) -> Var {
+        let out = self.value().avg_pool2d(kernel, stride, padding);
+        // The op above has checked the shape, so this cannot panic.
+        let geometry = Pool2dGeometry::from_shape(self.shape(), kernel, stride, padding);
+        Var::record(
+            "avg_pool2d",
+            out,
+            // ∂out/∂x = 1/kernel² for every x in the window: dy / kernel² goes to each of them.
+            [(self, rule(move |g| g.avg_pool2d_backward(&geometry)))],
         )
     }
 }

@@ -2,7 +2,7 @@
 //! resized NCHW tensor on the training device, and labels → `Indices`.
 
 use super::fashion_mnist::Split;
-use tensor::{Device, Indices, Rng, Tensor};
+use tensor::{Device, Indices, PackedBytes, Rng, Tensor};
 
 /// Example indices split into batches: shuffled with `seed` (training), or in file order when
 /// `seed` is `None` (testing). The last batch may be smaller.
@@ -26,7 +26,7 @@ pub struct ImageBatch {
 /// gathers the images, scales them to [0, 1] (as torchvision's `ToTensor`) and resizes them.
 pub struct DeviceSplit<'a> {
     split: &'a Split,
-    pixels: Indices,
+    pixels: PackedBytes,
     size: usize,
     device: Device,
 }
@@ -34,7 +34,7 @@ pub struct DeviceSplit<'a> {
 impl<'a> DeviceSplit<'a> {
     /// Uploads `split`'s pixels to `device`; batches will be resized to `size`×`size`.
     pub fn upload(split: &'a Split, size: usize, device: Device) -> tensor::Result<Self> {
-        let pixels = Indices::pack_bytes(&split.images).to(device)?;
+        let pixels = PackedBytes::new(&split.images).to(device)?;
         Ok(DeviceSplit {
             split,
             pixels,

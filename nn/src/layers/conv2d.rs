@@ -1,10 +1,10 @@
 //! `nn.Conv2d`: a learned bank of filters slid over the image.
 
-use super::{dot_product_flops, refuse_input};
+use super::{refuse_input, weight_and_bias_methods, weight_and_bias_values};
 use crate::{init, ForwardContext, Module, Parameter};
 use autograd::Var;
 use std::fmt;
-use tensor::{Conv2dGeometry, Rng, Shape};
+use tensor::{Conv2dGeometry, Rng};
 
 pub struct Conv2d {
     pub weight: Parameter,
@@ -90,33 +90,17 @@ impl fmt::Display for Conv2d {
 impl Module for Conv2d {
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
         self.check_input(input, ctx);
-        let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
+        let (weight, bias) = weight_and_bias_values(ctx, &self.weight, &self.bias);
         input.conv2d(&weight, Some(&bias), self.stride, self.padding)
     }
 
     fn forward_relu(&self, input: &Var, ctx: &mut ForwardContext) -> Option<Var> {
         self.check_input(input, ctx);
-        let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
+        let (weight, bias) = weight_and_bias_values(ctx, &self.weight, &self.bias);
         let convolved = input.conv2d(&weight, None, self.stride, self.padding);
         Some(convolved.bias_relu(&bias, 1))
     }
 
-    fn describe(&self) -> String {
-        self.to_string()
-    }
-
-    fn flops(&self, _input: &Shape, output: &Shape) -> f64 {
-        dot_product_flops(&self.weight, output)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        vec![
-            ("weight".into(), &mut self.weight),
-            ("bias".into(), &mut self.bias),
-        ]
-    }
+    // `describe`, `flops`, `parameters` and `parameters_mut`, the same as Linear's (layers/mod.rs).
+    weight_and_bias_methods!();
 }

@@ -26,7 +26,7 @@ impl Module for Dropout {
         if !ctx.is_training() {
             return input.clone();
         }
-        input.dropout(self.p, ctx.next_seed(), true)
+        input.dropout(self.p, ctx.next_seed())
     }
 
     /// `Dropout(0.5)`, as PyTorch models are written.

@@ -1,10 +1,10 @@
 //! `nn.Linear`: `y = x · Wᵀ + b`, with W stored `[out, in]` as in PyTorch.
 
-use super::{dot_product_flops, refuse_input};
+use super::{refuse_input, weight_and_bias_methods, weight_and_bias_values};
 use crate::{init, ForwardContext, Module, Parameter};
 use autograd::Var;
 use std::fmt;
-use tensor::{Rng, Shape};
+use tensor::Rng;
 
 pub struct Linear {
     pub weight: Parameter,
@@ -60,33 +60,17 @@ impl fmt::Display for Linear {
 impl Module for Linear {
     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
         self.check_input(input, ctx);
-        let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
+        let (weight, bias) = weight_and_bias_values(ctx, &self.weight, &self.bias);
         // Wᵀ costs nothing: the GEMM reads W with swapped strides.
         input.matmul_t(&weight, false, true).add(&bias)
     }
 
     fn forward_relu(&self, input: &Var, ctx: &mut ForwardContext) -> Option<Var> {
         self.check_input(input, ctx);
-        let (weight, bias) = (ctx.parameter(&self.weight), ctx.parameter(&self.bias));
+        let (weight, bias) = weight_and_bias_values(ctx, &self.weight, &self.bias);
         Some(input.matmul_t(&weight, false, true).bias_relu(&bias, 1))
     }
 
-    fn describe(&self) -> String {
-        self.to_string()
-    }
-
-    fn flops(&self, _input: &Shape, output: &Shape) -> f64 {
-        dot_product_flops(&self.weight, output)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        vec![("weight".into(), &self.weight), ("bias".into(), &self.bias)]
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        vec![
-            ("weight".into(), &mut self.weight),
-            ("bias".into(), &mut self.bias),
-        ]
-    }
+    // `describe`, `flops`, `parameters` and `parameters_mut`, the same as Conv2d's (layers/mod.rs).
+    weight_and_bias_methods!();
 }

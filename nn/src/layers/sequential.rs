@@ -1,7 +1,8 @@
-//! `nn.Sequential`: layers applied in order; parameters named by position (`3.weight`).
+//! `nn.Sequential`: layers applied in order; parameters and buffers named by position
+//! (`3.weight`, `4.running_mean`).
 
 use crate::module::prefixed;
-use crate::{ForwardContext, Module, Parameter};
+use crate::{Buffer, ForwardContext, Module, Parameter};
 use autograd::Var;
 
 #[derive(Default)]
@@ -68,6 +69,13 @@ impl Module for Sequential {
         let children = self.layers.iter_mut().enumerate();
         children
             .flat_map(|(i, layer)| prefixed(&i.to_string(), layer.parameters_mut()))
+            .collect()
+    }
+
+    fn buffers(&self) -> Vec<(String, &Buffer)> {
+        let children = self.layers.iter().enumerate();
+        children
+            .flat_map(|(i, layer)| prefixed(&i.to_string(), layer.buffers()))
             .collect()
     }
 }

@@ -16,7 +16,7 @@
 
 use crate::layers::{Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential};
 use crate::module::prefixed;
-use crate::{ForwardContext, Module, Parameter};
+use crate::{Buffer, ForwardContext, Module, Parameter};
 use autograd::Var;
 use tensor::{Conv2dGeometry, Rng, Shape};
 
@@ -195,6 +195,14 @@ impl Module for AlexNet {
     fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
         let mut named = prefixed("conv", self.conv.parameters_mut());
         named.extend(prefixed("fc", self.fc.parameters_mut()));
+        named
+    }
+
+    /// None today (no batch norm), but listed so that a layer with buffers added to `conv` or
+    /// `fc` is saved and moved with the model.
+    fn buffers(&self) -> Vec<(String, &Buffer)> {
+        let mut named = prefixed("conv", self.conv.buffers());
+        named.extend(prefixed("fc", self.fc.buffers()));
         named
     }
 }

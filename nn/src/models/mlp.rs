@@ -4,7 +4,7 @@
 
 use crate::layers::{Flatten, Linear, ReLU, Sequential};
 use crate::module::prefixed;
-use crate::{ForwardContext, Module, Parameter};
+use crate::{Buffer, ForwardContext, Module, Parameter};
 use autograd::Var;
 use tensor::Rng;
 
@@ -40,5 +40,9 @@ impl Module for Mlp {
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
         prefixed("net", self.net.parameters_mut())
+    }
+
+    fn buffers(&self) -> Vec<(String, &Buffer)> {
+        prefixed("net", self.net.buffers())
     }
 }

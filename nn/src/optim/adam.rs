@@ -1,8 +1,8 @@
 //! `torch.optim.Adam` (Kingma & Ba), with PyTorch's defaults and bias correction.
 
-use super::{state_like, Optimizer};
-use crate::{Gradients, ParamId, Parameter};
-use std::collections::{BTreeMap, HashMap};
+use super::{Optimizer, SavedState};
+use crate::{ParamId, Parameter, ParameterGradients};
+use std::collections::HashMap;
 use tensor::{AdamStep, AdamUpdate, Tensor};
 
 pub struct Adam {
@@ -46,7 +46,7 @@ impl Adam {
 
 impl Optimizer for Adam {
     /// All parameters in one fused step (one kernel launch on a GPU).
-    fn step(&mut self, parameters: Vec<(String, &mut Parameter)>, gradients: &Gradients) {
+    fn step(&mut self, parameters: Vec<(String, &mut Parameter)>, gradients: &ParameterGradients) {
         // The moments leave the map for the step, so each parameter's can be borrowed mutably
         // alongside the others', and go back afterwards.
         let mut work: Vec<(&mut Parameter, &Tensor, Moments)> = parameters
@@ -98,24 +98,14 @@ impl Optimizer for Adam {
         named
     }
 
-    fn load_state(
-        &mut self,
-        parameters: &[(String, &Parameter)],
-        state: &BTreeMap<String, Tensor>,
-    ) -> Result<(), String> {
-        let mut restored = HashMap::new();
-        for (name, parameter) in parameters {
-            let Some(steps) = state.get(&format!("{name}.step")) else {
-                continue; // never stepped
-            };
-            let moments = Moments {
-                steps: steps.item() as u32,
-                m: state_like(state, name, "exp_avg", parameter)?,
-                v: state_like(state, name, "exp_avg_sq", parameter)?,
-            };
-            restored.insert(parameter.id(), moments);
-        }
-        self.state = restored;
+    fn load_state(&mut self, saved: &SavedState) -> Result<(), String> {
+        self.state = saved.restore_each("step", |name, parameter| {
+            Ok(Moments {
+                steps: saved.tensors[&format!("{name}.step")].item() as u32,
+                m: saved.tensor_like(name, "exp_avg", parameter)?,
+                v: saved.tensor_like(name, "exp_avg_sq", parameter)?,
+            })
+        })?;
         Ok(())
     }
 }

@@ -1,8 +1,8 @@
 //! `torch.optim.SGD`: plain, with momentum (optionally Nesterov) and L2 weight decay.
 
-use super::{state_like, Optimizer};
-use crate::{Gradients, ParamId, Parameter};
-use std::collections::{BTreeMap, HashMap};
+use super::{Optimizer, SavedState};
+use crate::{ParamId, Parameter, ParameterGradients};
+use std::collections::HashMap;
 use tensor::{SgdStep, Tensor};
 
 pub struct Sgd {
@@ -43,7 +43,7 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
-    fn step(&mut self, parameters: Vec<(String, &mut Parameter)>, gradients: &Gradients) {
+    fn step(&mut self, parameters: Vec<(String, &mut Parameter)>, gradients: &ParameterGradients) {
         for (_, parameter) in parameters {
             let Some(grad) = gradients.get(parameter) else {
                 continue;
@@ -77,19 +77,10 @@ impl Optimizer for Sgd {
             .collect()
     }
 
-    fn load_state(
-        &mut self,
-        parameters: &[(String, &Parameter)],
-        state: &BTreeMap<String, Tensor>,
-    ) -> Result<(), String> {
-        let mut restored = HashMap::new();
-        for (name, parameter) in parameters {
-            if state.contains_key(&format!("{name}.momentum_buffer")) {
-                let buffer = state_like(state, name, "momentum_buffer", parameter)?;
-                restored.insert(parameter.id(), buffer);
-            }
-        }
-        self.momentum_buffers = restored;
+    fn load_state(&mut self, saved: &SavedState) -> Result<(), String> {
+        self.momentum_buffers = saved.restore_each("momentum_buffer", |name, parameter| {
+            saved.tensor_like(name, "momentum_buffer", parameter)
+        })?;
         Ok(())
     }
 }

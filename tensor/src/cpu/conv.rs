@@ -111,14 +111,7 @@ pub fn conv2d(x: &[f32], weight: &[f32], bias: Option<&[f32]>, g: &Conv2dGeometr
             || vec![0.0; ckk * ohw],
             |col, (y_n, x_n)| {
                 im2col(x_n, g, col);
-                let w = MatRef {
-                    data: weight,
-                    transposed: false,
-                };
-                let cols = MatRef {
-                    data: col,
-                    transposed: false,
-                };
+                let (w, cols) = (MatRef::new(weight), MatRef::new(col));
                 sgemm(w, cols, y_n, g.out_channels, ohw, ckk, 0.0);
                 if let Some(bias) = bias {
                     for (channel, &b) in y_n.chunks_mut(ohw).zip(bias) {
@@ -140,14 +133,7 @@ pub fn conv2d_input_grad(grad_out: &[f32], weight: &[f32], g: &Conv2dGeometry) -
         .for_each_init(
             || vec![0.0; ckk * ohw],
             |dcol, (dx_n, dy_n)| {
-                let w_t = MatRef {
-                    data: weight,
-                    transposed: true,
-                };
-                let dy = MatRef {
-                    data: dy_n,
-                    transposed: false,
-                };
+                let (w_t, dy) = (MatRef::transpose_of(weight), MatRef::new(dy_n));
                 sgemm(w_t, dy, dcol, ckk, ohw, g.out_channels, 0.0);
                 col2im(dcol, g, dx_n);
             },
@@ -172,14 +158,7 @@ pub fn conv2d_weight_grad(grad_out: &[f32], x: &[f32], g: &Conv2dGeometry) -> Ve
             for n in first..(first + images_per_task).min(g.batch) {
                 im2col(&x[n * image_len..(n + 1) * image_len], g, &mut col);
                 let dy_n = &grad_out[n * g.out_channels * ohw..(n + 1) * g.out_channels * ohw];
-                let dy = MatRef {
-                    data: dy_n,
-                    transposed: false,
-                };
-                let col_t = MatRef {
-                    data: &col,
-                    transposed: true,
-                };
+                let (dy, col_t) = (MatRef::new(dy_n), MatRef::transpose_of(&col));
                 sgemm(dy, col_t, &mut dw, g.out_channels, ckk, ohw, 1.0);
             }
             dw

@@ -10,11 +10,14 @@
 //! | conv4 384→384, 3×3, 12×12    | 57 / 40  | 57 / 41    | 59 / 42     |
 //! | conv5 384→256, 3×3, 12×12    | 40 / 31  | 39 / 30    | 42 / 30     |
 //!
-//! So: Winograd (`winograd.rs`) for every pass of 3×3 and 5×5 stride-1 layers with at least
-//! [`WINOGRAD_MIN_CHANNELS`] channels on both sides (the range measured; with few channels the
-//! tile transforms weigh more than the GEMMs they shrink). Everything else — conv1's 11×11
-//! stride 4 above all — runs im2col + GEMM. The naive direct loops in `conv.rs` are the
-//! reference both are tested against.
+//! So: Winograd (`winograd.rs`) for all three passes of square 3×3 and 5×5 stride-1 layers
+//! (padding below the kernel size) with at least [`WINOGRAD_MIN_CHANNELS`] channels on both
+//! sides (the range measured; with few channels the tile transforms weigh more than the GEMMs
+//! they shrink). Everything else — conv1's 11×11 stride 4 above all — runs im2col + GEMM
+//! (`conv.rs`). The naive direct loops in `conv.rs` are the reference both are tested against.
+//!
+//! This table is the CPU's only: the CUDA backend runs im2col + cuBLAS GEMM for every layer
+//! and pass (`cuda/conv.rs`).
 
 use super::{conv, winograd};
 use crate::backend::Conv2dGeometry;
@@ -31,9 +34,15 @@ pub const WINOGRAD_MIN_CHANNELS: usize = 64;
 pub enum ConvAlgorithm {
     /// Direct loops: the reference, far too slow for training.
     Naive,
-    /// Each receptive field copied into a column, then one GEMM per image.
+    /// Each receptive field copied into a column, then one GEMM per image (`conv.rs`); any
+    /// geometry.
     Im2colGemm,
-    /// Winograd F(2×2, 3×3): 3×3 stride-1 kernels only, forward and input gradient.
+    /// Winograd's minimal filtering (`winograd.rs`), for square 3×3 and 5×5 kernels at stride 1
+    /// with padding below the kernel size, in all three passes:
+    /// - forward: F(4×4, 3×3) or F(3×3, 5×5) (4× and 4.6× fewer multiplications than direct);
+    /// - input gradient: the same transforms, run as the forward convolution of dy with the
+    ///   kernels flipped and their channel axes swapped;
+    /// - weight gradient: F(3×3, 4×4) or F(5×5, 4×4), with 4×4 blocks of dy as the "kernel".
     Winograd,
 }
 
@@ -47,13 +56,13 @@ impl ConvAlgorithm {
         }
     }
 
-    /// The algorithm for the input gradient of `g` (the forward's: it wins both on every layer
-    /// measured).
+    /// The algorithm for the input gradient of `g`: the forward's (in the table above, the
+    /// forward's choice also wins this pass on every layer).
     pub fn for_input_grad(g: &Conv2dGeometry) -> Self {
         ConvAlgorithm::for_forward(g)
     }
 
-    /// The algorithm for the weight gradient of `g` (likewise).
+    /// The algorithm for the weight gradient of `g`: the forward's too (likewise measured).
     pub fn for_weight_grad(g: &Conv2dGeometry) -> Self {
         ConvAlgorithm::for_forward(g)
     }

@@ -1,7 +1,6 @@
 //! Elementwise kernels on the CPU: unary functions and broadcasting binary operations.
 
-use crate::backend::{relu, AxisLayout, BinaryOp, UnaryOp};
-use crate::Shape;
+use crate::backend::{relu, AxisLayout, BinaryOp, BroadcastShapes, UnaryOp};
 use rayon::prelude::*;
 
 /// Below this many elements a parallel loop costs more than it saves.
@@ -19,19 +18,12 @@ pub fn unary(x: &[f32], op: UnaryOp) -> Vec<f32> {
     out
 }
 
-/// `op(a, b)` broadcast to `out_shape`. Equal shapes zip straight through; otherwise each output
+/// `op(a, b)` broadcast to `shapes.out`. Equal shapes zip straight through; otherwise each output
 /// row (the last axis) is produced from the two inputs' broadcast strides, where a stride of 0
 /// repeats a value.
-pub fn binary(
-    a: &[f32],
-    b: &[f32],
-    op: BinaryOp,
-    a_shape: &Shape,
-    b_shape: &Shape,
-    out_shape: &Shape,
-) -> Vec<f32> {
-    let mut out = vec![0.0; out_shape.numel()];
-    if a_shape == b_shape {
+pub fn binary(a: &[f32], b: &[f32], op: BinaryOp, shapes: &BroadcastShapes) -> Vec<f32> {
+    let mut out = vec![0.0; shapes.out.numel()];
+    if shapes.lhs == shapes.rhs {
         out.par_chunks_mut(PARALLEL_CHUNK)
             .zip(
                 a.par_chunks(PARALLEL_CHUNK)
@@ -47,9 +39,8 @@ pub fn binary(
     if out.is_empty() {
         return out;
     }
-    let a_strides = a_shape.broadcast_strides(out_shape);
-    let b_strides = b_shape.broadcast_strides(out_shape);
-    let dims = out_shape.dims();
+    let (a_strides, b_strides) = shapes.operand_strides();
+    let dims = shapes.out.dims();
     let rank = dims.len();
     if rank == 0 {
         out[0] = op.apply(a[0], b[0]);
@@ -95,16 +86,9 @@ fn row_offsets(
 }
 
 /// Reference: one element at a time, coordinates computed from scratch.
-pub fn binary_naive(
-    a: &[f32],
-    b: &[f32],
-    op: BinaryOp,
-    a_shape: &Shape,
-    b_shape: &Shape,
-    out_shape: &Shape,
-) -> Vec<f32> {
-    let a_strides = a_shape.broadcast_strides(out_shape);
-    let b_strides = b_shape.broadcast_strides(out_shape);
+pub fn binary_naive(a: &[f32], b: &[f32], op: BinaryOp, shapes: &BroadcastShapes) -> Vec<f32> {
+    let (a_strides, b_strides) = shapes.operand_strides();
+    let out_shape = shapes.out;
     let out_strides = out_shape.strides();
     (0..out_shape.numel())
         .map(|index| {

@@ -11,6 +11,52 @@ pub struct MatRef<'a> {
     pub transposed: bool,
 }
 
+impl<'a> MatRef<'a> {
+    /// The matrix stored in `data`.
+    pub fn new(data: &'a [f32]) -> Self {
+        MatRef {
+            data,
+            transposed: false,
+        }
+    }
+
+    /// The transpose of the matrix stored in `data`.
+    pub fn transpose_of(data: &'a [f32]) -> Self {
+        MatRef {
+            data,
+            transposed: true,
+        }
+    }
+
+    /// Element `(i, j)` of the operand, a `rows × cols` matrix (after the transpose).
+    fn element(&self, rows: usize, cols: usize, i: usize, j: usize) -> f32 {
+        if self.transposed {
+            self.data[j * rows + i]
+        } else {
+            self.data[i * cols + j]
+        }
+    }
+}
+
+/// The operands of batch entry `i`: `a[i]` (m×k) and `b[i]` (k×n), with the spec's transposes.
+fn batch_operands<'a>(
+    a: &'a [f32],
+    b: &'a [f32],
+    spec: &GemmSpec,
+    i: usize,
+) -> (MatRef<'a>, MatRef<'a>) {
+    let GemmSpec { m, n, k, .. } = *spec;
+    let a_i = MatRef {
+        data: &a[i * m * k..(i + 1) * m * k],
+        transposed: spec.transpose_a,
+    };
+    let b_i = MatRef {
+        data: &b[i * k * n..(i + 1) * k * n],
+        transposed: spec.transpose_b,
+    };
+    (a_i, b_i)
+}
+
 /// `c = a · b + beta · c` on one thread, with `a` m×k and `b` k×n after their transpose flags.
 ///
 /// Transposes cost nothing: matrixmultiply takes a row and a column stride per operand, and a
@@ -56,14 +102,7 @@ pub fn gemm(a: &[f32], b: &[f32], spec: &GemmSpec) -> Vec<f32> {
         return c;
     }
     let per_batch = |(i, c_i): (usize, &mut [f32])| {
-        let a_i = MatRef {
-            data: &a[i * m * k..(i + 1) * m * k],
-            transposed: spec.transpose_a,
-        };
-        let b_i = MatRef {
-            data: &b[i * k * n..(i + 1) * k * n],
-            transposed: spec.transpose_b,
-        };
+        let (a_i, b_i) = batch_operands(a, b, spec, i);
         sgemm(a_i, b_i, c_i, m, n, k, 0.0);
     };
     if spec.batch == 1 || m * n == 0 {
@@ -77,29 +116,14 @@ pub fn gemm(a: &[f32], b: &[f32], spec: &GemmSpec) -> Vec<f32> {
 /// The reference: three loops straight from the definition `C[i,j] = Σ_p A[i,p] · B[p,j]`.
 pub fn gemm_naive(a: &[f32], b: &[f32], spec: &GemmSpec) -> Vec<f32> {
     let GemmSpec { m, n, k, .. } = *spec;
-    let a_at = |batch: usize, i: usize, p: usize| {
-        let offset = batch * m * k;
-        if spec.transpose_a {
-            a[offset + p * m + i]
-        } else {
-            a[offset + i * k + p]
-        }
-    };
-    let b_at = |batch: usize, p: usize, j: usize| {
-        let offset = batch * k * n;
-        if spec.transpose_b {
-            b[offset + j * k + p]
-        } else {
-            b[offset + p * n + j]
-        }
-    };
     let mut c = vec![0.0; spec.batch * m * n];
     for batch in 0..spec.batch {
+        let (a, b) = batch_operands(a, b, spec, batch);
         for i in 0..m {
             for j in 0..n {
                 let mut sum = 0.0;
                 for p in 0..k {
-                    sum += a_at(batch, i, p) * b_at(batch, p, j);
+                    sum += a.element(m, k, i, p) * b.element(k, n, p, j);
                 }
                 c[batch * m * n + i * n + j] = sum;
             }

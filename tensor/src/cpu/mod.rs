@@ -18,8 +18,8 @@ pub mod threads;
 pub mod winograd;
 
 use crate::backend::{
-    AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
-    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry, GatherImages,
+    GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
 use conv_algorithm::ConvAlgorithm;
@@ -43,17 +43,8 @@ impl Backend for CpuStorage {
         CpuStorage(elementwise::unary(&self.0, op))
     }
 
-    fn binary(
-        &self,
-        rhs: &Self,
-        op: BinaryOp,
-        lhs_shape: &Shape,
-        rhs_shape: &Shape,
-        out_shape: &Shape,
-    ) -> Self {
-        CpuStorage(elementwise::binary(
-            &self.0, &rhs.0, op, lhs_shape, rhs_shape, out_shape,
-        ))
+    fn binary(&self, rhs: &Self, op: BinaryOp, shapes: &BroadcastShapes) -> Self {
+        CpuStorage(elementwise::binary(&self.0, &rhs.0, op, shapes))
     }
 
     fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
@@ -103,6 +94,14 @@ impl Backend for CpuStorage {
 
     fn max_pool2d_backward(&self, indices: &Vec<u32>, geometry: &Pool2dGeometry) -> Self {
         CpuStorage(pool::max_pool2d_backward(&self.0, indices, geometry))
+    }
+
+    fn avg_pool2d(&self, geometry: &Pool2dGeometry) -> Self {
+        CpuStorage(pool::avg_pool2d(&self.0, geometry))
+    }
+
+    fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Self {
+        CpuStorage(pool::avg_pool2d_backward(&self.0, geometry))
     }
 
     fn softmax(&self, layout: AxisLayout) -> Self {

@@ -1,10 +1,13 @@
-//! 2-D max-pooling on the CPU, with the argmax kept for the backward pass.
+//! 2-D pooling on the CPU: max-pooling (with the argmax kept for the backward pass) and
+//! average-pooling.
 //!
 //! Windows may overlap (kernel 3, stride 2 in AlexNet): an input pixel can be the maximum of
-//! several windows, so the backward pass must *add* each window's gradient onto its argmax.
+//! several windows, so the backward pass must *add* each window's gradient onto its argmax; an
+//! input pixel under several average windows gets a share of each.
 
 use crate::backend::Pool2dGeometry;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// Forward over every (n, c) plane in parallel. Padding never wins (it counts as −∞); ties go
 /// to the first maximum in row-major window order, as in PyTorch.
@@ -21,13 +24,12 @@ pub fn max_pool2d(x: &[f32], g: &Pool2dGeometry) -> (Vec<f32>, Vec<u32>) {
 
 fn pool_plane(plane: &[f32], g: &Pool2dGeometry, out: &mut [f32], indices: &mut [u32]) {
     for oy in 0..g.out_h {
-        let rows = window(oy, g.kernel, g.stride, g.padding, g.in_h);
         for ox in 0..g.out_w {
-            let cols = window(ox, g.kernel, g.stride, g.padding, g.in_w);
+            let window = input_window(g, oy, ox);
             let mut best = f32::NEG_INFINITY;
-            let mut best_index = rows.start * g.in_w + cols.start;
-            for iy in rows.clone() {
-                for ix in cols.clone() {
+            let mut best_index = window.rows.start * g.in_w + window.cols.start;
+            for iy in window.rows {
+                for ix in window.cols.clone() {
                     let value = plane[iy * g.in_w + ix];
                     // A NaN beats any number, so NaNs propagate as in PyTorch.
                     if value > best || value.is_nan() && !best.is_nan() {
@@ -42,17 +44,53 @@ fn pool_plane(plane: &[f32], g: &Pool2dGeometry, out: &mut [f32], indices: &mut 
     }
 }
 
-/// The input coordinates covered by output coordinate `out`, clipped to the image.
-fn window(
-    out: usize,
-    kernel: usize,
-    stride: usize,
-    padding: usize,
-    size: usize,
-) -> std::ops::Range<usize> {
-    let start = (out * stride).saturating_sub(padding);
-    let end = (out * stride + kernel).saturating_sub(padding).min(size);
-    start..end
+/// A rectangle of a plane: the rows and the columns of a window, or of the outputs whose windows
+/// cover one input pixel.
+struct Window {
+    rows: Range<usize>,
+    cols: Range<usize>,
+}
+
+/// The input pixels under the window of output `(oy, ox)`, clipped to the image.
+fn input_window(g: &Pool2dGeometry, oy: usize, ox: usize) -> Window {
+    let range = |out: usize, size: usize| {
+        let start = (out * g.stride).saturating_sub(g.padding);
+        let end = (out * g.stride + g.kernel)
+            .saturating_sub(g.padding)
+            .min(size);
+        start..end
+    };
+    Window {
+        rows: range(oy, g.in_h),
+        cols: range(ox, g.in_w),
+    }
+}
+
+/// The outputs whose windows cover input pixel `(iy, ix)`, the inverse of [`input_window`]:
+/// output `o` covers coordinate `v` when `o·stride − padding ≤ v < o·stride − padding + kernel`.
+fn covering_outputs(g: &Pool2dGeometry, iy: usize, ix: usize) -> Window {
+    let range = |v: usize, outputs: usize| {
+        let first = (v + g.padding + 1)
+            .saturating_sub(g.kernel)
+            .div_ceil(g.stride);
+        let last = ((v + g.padding) / g.stride + 1).min(outputs);
+        first..last
+    };
+    Window {
+        rows: range(iy, g.out_h),
+        cols: range(ix, g.out_w),
+    }
+}
+
+/// `Σ value(y, x)` over the rectangle, row by row.
+fn sum_over(rectangle: Window, value: impl Fn(usize, usize) -> f32) -> f32 {
+    let mut sum = 0.0;
+    for y in rectangle.rows {
+        for x in rectangle.cols.clone() {
+            sum += value(y, x);
+        }
+    }
+    sum
 }
 
 /// Backward: each output gradient goes to its window's argmax; overlapping windows add up.
@@ -70,14 +108,16 @@ pub fn max_pool2d_backward(grad_out: &[f32], indices: &[u32], g: &Pool2dGeometry
     dx
 }
 
-/// Reference forward: the definition, one output at a time, with explicit padding checks.
-pub fn max_pool2d_naive(x: &[f32], g: &Pool2dGeometry) -> (Vec<f32>, Vec<u32>) {
-    let mut out = Vec::with_capacity(g.planes() * g.out_h * g.out_w);
-    let mut indices = Vec::with_capacity(out.capacity());
+/// Visits every (output, input pixel of its window) pair outside the padding, as
+/// `visit(output index, input index)`: the definition, output by output, window in row-major
+/// order, with explicit padding checks. The three naive kernels below are this one loop nest with
+/// a different body.
+fn for_each_tap(g: &Pool2dGeometry, mut visit: impl FnMut(usize, usize)) {
+    let (in_plane, out_plane) = (g.in_h * g.in_w, g.out_h * g.out_w);
     for plane in 0..g.planes() {
         for oy in 0..g.out_h {
             for ox in 0..g.out_w {
-                let mut best = (f32::NEG_INFINITY, 0usize);
+                let out_index = plane * out_plane + oy * g.out_w + ox;
                 for i in 0..g.kernel {
                     for j in 0..g.kernel {
                         let iy = (oy * g.stride + i) as isize - g.padding as isize;
@@ -85,17 +125,88 @@ pub fn max_pool2d_naive(x: &[f32], g: &Pool2dGeometry) -> (Vec<f32>, Vec<u32>) {
                         if iy < 0 || ix < 0 || iy >= g.in_h as isize || ix >= g.in_w as isize {
                             continue;
                         }
-                        let at = iy as usize * g.in_w + ix as usize;
-                        let value = x[plane * g.in_h * g.in_w + at];
-                        if value > best.0 {
-                            best = (value, at);
-                        }
+                        visit(
+                            out_index,
+                            plane * in_plane + iy as usize * g.in_w + ix as usize,
+                        );
                     }
                 }
-                out.push(best.0);
-                indices.push(best.1 as u32);
             }
         }
     }
-    (out, indices)
+}
+
+/// Reference forward: each output keeps the first largest value of its window.
+pub fn max_pool2d_naive(x: &[f32], g: &Pool2dGeometry) -> (Vec<f32>, Vec<u32>) {
+    let in_plane = g.in_h * g.in_w;
+    let mut best = vec![(f32::NEG_INFINITY, 0); g.planes() * g.out_h * g.out_w];
+    for_each_tap(g, |out, input| {
+        if x[input] > best[out].0 {
+            best[out] = (x[input], (input % in_plane) as u32);
+        }
+    });
+    best.into_iter().unzip()
+}
+
+/// Average-pooling forward over every (n, c) plane in parallel, as PyTorch's defaults
+/// (`count_include_pad=True`, `ceil_mode=False`): padded zeros add nothing to a window's sum
+/// but still count, so every window divides by kernel².
+pub fn avg_pool2d(x: &[f32], g: &Pool2dGeometry) -> Vec<f32> {
+    let (in_plane, out_plane) = (g.in_h * g.in_w, g.out_h * g.out_w);
+    let mut out = vec![0.0; g.planes() * out_plane];
+    out.par_chunks_mut(out_plane.max(1))
+        .zip(x.par_chunks(in_plane.max(1)))
+        .for_each(|(out, plane)| average_plane(plane, g, out));
+    out
+}
+
+fn average_plane(plane: &[f32], g: &Pool2dGeometry, out: &mut [f32]) {
+    let divisor = (g.kernel * g.kernel) as f32;
+    for oy in 0..g.out_h {
+        for ox in 0..g.out_w {
+            let window = input_window(g, oy, ox);
+            let sum = sum_over(window, |iy, ix| plane[iy * g.in_w + ix]);
+            out[oy * g.out_w + ox] = sum / divisor;
+        }
+    }
+}
+
+/// Average-pooling backward as a gather, every (n, c) plane in parallel: each input pixel sums
+/// `dy / kernel²` over the windows that cover it (the same order as the CUDA kernel, and each
+/// share divided before adding, as PyTorch does).
+pub fn avg_pool2d_backward(grad_out: &[f32], g: &Pool2dGeometry) -> Vec<f32> {
+    let (in_plane, out_plane) = (g.in_h * g.in_w, g.out_h * g.out_w);
+    let divisor = (g.kernel * g.kernel) as f32;
+    let mut dx = vec![0.0; g.planes() * in_plane];
+    dx.par_chunks_mut(in_plane.max(1))
+        .zip(grad_out.par_chunks(out_plane.max(1)))
+        .for_each(|(dx, dy)| {
+            for iy in 0..g.in_h {
+                for ix in 0..g.in_w {
+                    let outputs = covering_outputs(g, iy, ix);
+                    dx[iy * g.in_w + ix] =
+                        sum_over(outputs, |oy, ox| dy[oy * g.out_w + ox] / divisor);
+                }
+            }
+        });
+    dx
+}
+
+/// Reference forward: each output is the sum of its window's pixels over kernel²; a padded
+/// position adds 0.
+pub fn avg_pool2d_naive(x: &[f32], g: &Pool2dGeometry) -> Vec<f32> {
+    let mut out = vec![0.0; g.planes() * g.out_h * g.out_w];
+    for_each_tap(g, |o, input| out[o] += x[input]);
+    let divisor = (g.kernel * g.kernel) as f32;
+    out.iter_mut().for_each(|sum| *sum /= divisor);
+    out
+}
+
+/// Reference backward: the derivative read off the forward, as a scatter. Each output is
+/// `Σ window / kernel²`, so it hands `dy / kernel²` to every input of its window.
+pub fn avg_pool2d_backward_naive(grad_out: &[f32], g: &Pool2dGeometry) -> Vec<f32> {
+    let mut dx = vec![0.0; g.planes() * g.in_h * g.in_w];
+    let divisor = (g.kernel * g.kernel) as f32;
+    for_each_tap(g, |out, input| dx[input] += grad_out[out] / divisor);
+    dx
 }

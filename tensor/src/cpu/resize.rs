@@ -54,12 +54,5 @@ pub fn gather_images(words: &[u32], picks: &[u32], g: &GatherImages) -> Vec<f32>
             (first..first + image_len).map(|i| packed_byte(words, i) as f32 / 255.0)
         })
         .collect();
-    let geometry = ResizeGeometry {
-        planes: g.count,
-        in_h: g.in_h,
-        in_w: g.in_w,
-        out_h: g.out_h,
-        out_w: g.out_w,
-    };
-    resize_bilinear(&pixels, &geometry)
+    resize_bilinear(&pixels, &g.resize_geometry())
 }

@@ -16,7 +16,7 @@
 //!
 //! The matrices come from Toom-Cook: evaluate at α − 1 points and ∞, multiply, interpolate
 //! ([`Transform::new`]), so one code path serves every (m, r). Used here (see
-//! [`output_block`] and `conv_algorithm.rs`): F(4×4, 3×3) — 4× fewer multiplications — and
+//! `output_block` and `conv_algorithm.rs`): F(4×4, 3×3) — 4× fewer multiplications — and
 //! F(3×3, 5×5) — 4.6× fewer. The weight gradient is F(r×r, 4×4) (see
 //! [`conv2d_weight_grad`]). Transforms add inputs of both signs before multiplying, so results
 //! differ from direct convolution by rounding: about 1e-5 relative here (tested against the
@@ -166,6 +166,13 @@ fn sandwich(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
 
 /// The same code compiled for AVX-512, where one instruction covers a whole tile-vector (the
 /// portable build targets SSE2, four lanes per instruction).
+///
+/// # Safety
+///
+/// The CPU that runs this must support AVX-512F (`is_x86_feature_detected!("avx512f")`):
+/// the compiler emits AVX-512 instructions here, and executing them on a CPU without them is
+/// undefined behaviour. Nothing else is required: the slices are bounds-checked as in
+/// [`sandwich_portable`], so sizes that do not fit panic.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn sandwich_avx512(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
@@ -227,8 +234,10 @@ fn add_scaled(acc: &mut Lanes, coefficient: f32, x: &Lanes) {
     }
 }
 
-/// The transform used for `g`, if Winograd handles it: stride 1, a square 3×3 or 5×5 kernel,
-/// and padding below the kernel size (so the input gradient is a convolution too).
+/// The transform of the forward pass (and input gradient) of `g`, if Winograd handles it:
+/// stride 1, a square 3×3 or 5×5 kernel, and padding below the kernel size (so the input
+/// gradient is a convolution too). The weight gradient builds its own, see
+/// [`conv2d_weight_grad`].
 pub fn transform_for(g: &Conv2dGeometry) -> Option<Transform> {
     let square = g.kernel_h == g.kernel_w;
     let fits = g.stride == 1 && square && g.padding < g.kernel_h;
@@ -561,15 +570,11 @@ fn gemm_per_position(
 ) {
     let blocks = a.chunks_exact(m * k).zip(b.chunks_exact(k * n));
     for ((a, b), c) in blocks.zip(c.chunks_exact_mut(m * n)) {
-        let a = MatRef {
-            data: a,
-            transposed: false,
-        };
         let b = MatRef {
             data: b,
             transposed: b_transposed,
         };
-        sgemm(a, b, c, m, n, k, beta);
+        sgemm(MatRef::new(a), b, c, m, n, k, beta);
     }
 }
 

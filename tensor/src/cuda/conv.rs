@@ -8,7 +8,7 @@
 use super::blas::{conv_math, BatchStrides};
 use super::device::CudaDevice;
 use super::error::to_u32;
-use super::launch::{KernelArg, Launch};
+use super::launch::{KernelArg, Launch, Sizes};
 use super::layout::{launch_permute, Strides6};
 use super::memory::Span;
 use super::CudaStorage;
@@ -20,28 +20,19 @@ use std::sync::Arc;
 pub const MAX_COLUMN_FLOATS: usize = 64 << 20;
 
 /// `struct ConvGeom` of kernels/common.cuh.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-struct ConvGeom([u32; 9]);
-
-// Safety: nine u32s, the layout of the C struct.
-unsafe impl KernelArg for ConvGeom {}
-
-impl ConvGeom {
-    fn of(g: &Conv2dGeometry) -> Self {
-        let sizes = [
-            g.in_channels,
-            g.in_h,
-            g.in_w,
-            g.kernel_h,
-            g.kernel_w,
-            g.stride,
-            g.padding,
-            g.out_h,
-            g.out_w,
-        ];
-        ConvGeom(sizes.map(|size| to_u32(size, "convolution size")))
-    }
+fn conv_geom(g: &Conv2dGeometry) -> Sizes<9> {
+    let sizes = [
+        g.in_channels,
+        g.in_h,
+        g.in_w,
+        g.kernel_h,
+        g.kernel_w,
+        g.stride,
+        g.padding,
+        g.out_h,
+        g.out_w,
+    ];
+    Sizes::new(sizes, "convolution size")
 }
 
 /// `enum class ColumnLayout` of kernels/common.cuh: how im2col orders a chunk's columns.
@@ -85,18 +76,51 @@ pub fn images_per_chunk(g: &Conv2dGeometry) -> usize {
     (MAX_COLUMN_FLOATS / PerImage::of(g).columns.max(1)).clamp(1, g.batch.max(1))
 }
 
-/// Calls `pass(images)` for consecutive chunks of the batch, each small enough for one column
-/// buffer of [`images_per_chunk`] images.
-fn for_each_chunk(g: &Conv2dGeometry, mut pass: impl FnMut(Range<usize>)) {
+/// Calls `pass(images, col)` for consecutive chunks of the batch, each small enough for the one
+/// column buffer `col` of [`images_per_chunk`] images that every chunk reuses.
+fn for_each_chunk(
+    device: &Arc<CudaDevice>,
+    g: &Conv2dGeometry,
+    mut pass: impl FnMut(Range<usize>, Span<'_, f32>),
+) {
     let chunk = images_per_chunk(g);
+    let col = CudaStorage::uninit(device, chunk * PerImage::of(g).columns);
     for first in (0..g.batch).step_by(chunk) {
-        pass(first..(first + chunk).min(g.batch));
+        pass(first..(first + chunk).min(g.batch), col.all());
     }
 }
 
 /// The values of `images` in a buffer of `per_image` values per image.
 fn of_images(images: &Range<usize>, per_image: usize) -> Range<usize> {
     images.start * per_image..images.end * per_image
+}
+
+/// `c[i] = op(W) · b[i]` for each image `i` of a chunk of `images`, one batched GEMM with the
+/// weight shared (stride 0): `op(W)` is `[m, k]` (`W`, or `Wᵀ` with `transpose_w`), `b[i]` is
+/// `[k, n]` and `c[i]` is `[m, n]`.
+fn gemm_per_image(
+    weight: &CudaStorage,
+    transpose_w: bool,
+    b: Span<'_, f32>,
+    c: Span<'_, f32>,
+    images: usize,
+    (m, n, k): (usize, usize, usize),
+) {
+    let spec = GemmSpec {
+        batch: images,
+        m,
+        n,
+        k,
+        transpose_a: transpose_w,
+        transpose_b: false,
+    };
+    let strides = BatchStrides {
+        a: 0,
+        b: k * n,
+        c: m * n,
+    };
+    let blas = &weight.device().blas;
+    blas.gemm(weight.all(), b, c, &spec, strides, 0.0, conv_math());
 }
 
 /// `y = conv(x, weight) + bias`.
@@ -106,39 +130,14 @@ pub fn conv2d(
     bias: Option<&CudaStorage>,
     g: &Conv2dGeometry,
 ) -> CudaStorage {
-    let device = x.device();
-    let per = PerImage::of(g);
+    let (device, per) = (x.device(), PerImage::of(g));
     let y = CudaStorage::uninit(device, g.batch * per.output);
-    let col = CudaStorage::uninit(device, images_per_chunk(g) * per.columns);
-    for_each_chunk(g, |images| {
-        let x = x.range(of_images(&images, per.input));
-        im2col(
-            device,
-            col.all(),
-            x,
-            images.len(),
-            g,
-            ColumnLayout::ImageMajor,
-        );
-        // y[n] = W · col[n] for each image of the chunk; W is shared (stride 0).
-        let spec = GemmSpec {
-            batch: images.len(),
-            m: g.out_channels,
-            n: g.out_pixels(),
-            k: g.patch_len(),
-            transpose_a: false,
-            transpose_b: false,
-        };
-        let strides = BatchStrides {
-            a: 0,
-            b: per.columns,
-            c: per.output,
-        };
-        let y = y.range(of_images(&images, per.output));
-        let (w, columns) = (weight.all(), col.all());
-        device
-            .blas
-            .gemm(w, columns, y, &spec, strides, 0.0, conv_math());
+    for_each_chunk(device, g, |images, col| {
+        im2col(device, col, x, &images, g, ColumnLayout::ImageMajor);
+        // y[n] = W · col[n] for each image of the chunk.
+        let y_chunk = y.range(of_images(&images, per.output));
+        let sizes = (g.out_channels, g.out_pixels(), g.patch_len());
+        gemm_per_image(weight, false, col, y_chunk, images.len(), sizes);
     });
     if let Some(bias) = bias {
         add_channel_bias(device, &y, bias, g);
@@ -153,31 +152,15 @@ pub fn conv2d_input_grad(
     weight: &CudaStorage,
     g: &Conv2dGeometry,
 ) -> CudaStorage {
-    let device = dy.device();
-    let per = PerImage::of(g);
+    let (device, per) = (dy.device(), PerImage::of(g));
     let dx = CudaStorage::uninit(device, g.batch * per.input);
-    let dcol = CudaStorage::uninit(device, images_per_chunk(g) * per.columns);
-    for_each_chunk(g, |images| {
-        let spec = GemmSpec {
-            batch: images.len(),
-            m: g.patch_len(),
-            n: g.out_pixels(),
-            k: g.out_channels,
-            transpose_a: true,
-            transpose_b: false,
-        };
-        let strides = BatchStrides {
-            a: 0,
-            b: per.output,
-            c: per.columns,
-        };
-        let dy = dy.range(of_images(&images, per.output));
-        let (w, columns) = (weight.all(), dcol.all());
-        device
-            .blas
-            .gemm(w, dy, columns, &spec, strides, 0.0, conv_math());
+    for_each_chunk(device, g, |images, dcol| {
+        // dcol[n] = Wᵀ · dy[n] for each image of the chunk.
+        let dy_chunk = dy.range(of_images(&images, per.output));
+        let sizes = (g.patch_len(), g.out_pixels(), g.out_channels);
+        gemm_per_image(weight, true, dy_chunk, dcol, images.len(), sizes);
         let dx = dx.range(of_images(&images, per.input));
-        col2im(device, dx, dcol.all(), images.len(), g);
+        col2im(device, dx, dcol, images.len(), g);
     });
     dx
 }
@@ -187,20 +170,10 @@ pub fn conv2d_input_grad(
 pub fn conv2d_weight_grad(dy: &CudaStorage, x: &CudaStorage, g: &Conv2dGeometry) -> CudaStorage {
     let device = dy.device();
     let per = PerImage::of(g);
-    let chunk = images_per_chunk(g);
     let dw = CudaStorage::uninit(device, g.out_channels * g.patch_len());
-    let col = CudaStorage::uninit(device, chunk * per.columns);
-    let dy_by_channel = CudaStorage::uninit(device, chunk * per.output);
-    for_each_chunk(g, |images| {
-        let x = x.range(of_images(&images, per.input));
-        im2col(
-            device,
-            col.all(),
-            x,
-            images.len(),
-            g,
-            ColumnLayout::ChannelMajor,
-        );
+    let dy_by_channel = CudaStorage::uninit(device, images_per_chunk(g) * per.output);
+    for_each_chunk(device, g, |images, col| {
+        im2col(device, col, x, &images, g, ColumnLayout::ChannelMajor);
         // dy [n, Cout, OHW] → [Cout, n·OHW], so one GEMM sums over every image and pixel.
         let (cout, pixels) = (g.out_channels, g.out_pixels());
         let by_channel = Strides6::new(
@@ -221,10 +194,9 @@ pub fn conv2d_weight_grad(dy: &CudaStorage, x: &CudaStorage, g: &Conv2dGeometry)
         };
         let strides = BatchStrides { a: 0, b: 0, c: 0 };
         let beta = if images.start == 0 { 0.0 } else { 1.0 };
-        let columns = col.all();
         device.blas.gemm(
             dy_by_channel,
-            columns,
+            col,
             dw.all(),
             &spec,
             strides,
@@ -235,23 +207,29 @@ pub fn conv2d_weight_grad(dy: &CudaStorage, x: &CudaStorage, g: &Conv2dGeometry)
     dw
 }
 
-/// `im2col(float *col, const float *x, u32 images, ConvGeom g, ColumnLayout layout)`.
+/// `im2col(float *col, const float *x, u32 images, ConvGeom g, ColumnLayout layout)` on the
+/// chunk `images` of the batch `x`.
 fn im2col(
     device: &Arc<CudaDevice>,
     col: Span<'_, f32>,
-    x: Span<'_, f32>,
-    images: usize,
+    x: &CudaStorage,
+    images: &Range<usize>,
     g: &Conv2dGeometry,
     layout: ColumnLayout,
 ) {
-    let (images32, geometry) = (to_u32(images, "images"), ConvGeom::of(g));
-    Launch::grid_stride(device, "im2col", images * g.patch_len() * g.out_pixels())
-        .arg(&col)
-        .arg(&x)
-        .arg(&images32)
-        .arg(&geometry)
-        .arg(&layout)
-        .run();
+    let x = x.range(of_images(images, PerImage::of(g).input));
+    let (images32, geometry) = (to_u32(images.len(), "images"), conv_geom(g));
+    Launch::grid_stride(
+        device,
+        "im2col",
+        images.len() * g.patch_len() * g.out_pixels(),
+    )
+    .arg(&col)
+    .arg(&x)
+    .arg(&images32)
+    .arg(&geometry)
+    .arg(&layout)
+    .run();
 }
 
 /// `col2im(float *x, const float *col, u32 images, ConvGeom g)`: the adjoint of im2col
@@ -263,7 +241,7 @@ fn col2im(
     images: usize,
     g: &Conv2dGeometry,
 ) {
-    let (images32, geometry) = (to_u32(images, "images"), ConvGeom::of(g));
+    let (images32, geometry) = (to_u32(images, "images"), conv_geom(g));
     Launch::grid_stride(device, "col2im", x.len())
         .arg(&x)
         .arg(&col)

@@ -5,8 +5,7 @@ use super::error::to_u32;
 use super::launch::{KernelArg, Launch};
 use super::layout::Strides6;
 use super::CudaStorage;
-use crate::backend::{AxisLayout, BinaryOp, UnaryOp};
-use crate::Shape;
+use crate::backend::{AxisLayout, BinaryOp, BroadcastShapes, UnaryOp};
 
 /// `enum class UnaryCode` of kernels/common.cuh.
 #[repr(u32)]
@@ -103,19 +102,17 @@ pub fn unary(x: &CudaStorage, op: UnaryOp) -> CudaStorage {
     out
 }
 
-/// `op(a, b)` broadcast to `out_shape` (shapes already checked).
+/// `op(a, b)` broadcast to `shapes.out` (shapes already checked).
 pub fn binary(
     a: &CudaStorage,
     b: &CudaStorage,
     op: BinaryOp,
-    a_shape: &Shape,
-    b_shape: &Shape,
-    out_shape: &Shape,
+    shapes: &BroadcastShapes,
 ) -> CudaStorage {
-    let len = out_shape.numel();
+    let len = shapes.out.numel();
     let out = CudaStorage::uninit(a.device(), len);
     let (code, n) = (BinaryCode::of(op), len as u64);
-    if a_shape == b_shape {
+    if shapes.lhs == shapes.rhs {
         Launch::grid_stride(a.device(), "binary_same", len)
             .arg(&out.all())
             .arg(&a.all())
@@ -124,11 +121,8 @@ pub fn binary(
             .arg(&code)
             .run();
     } else {
-        let strides = Strides6::new(
-            out_shape.dims(),
-            &a_shape.broadcast_strides(out_shape),
-            &b_shape.broadcast_strides(out_shape),
-        );
+        let (a_strides, b_strides) = shapes.operand_strides();
+        let strides = Strides6::new(shapes.out.dims(), &a_strides, &b_strides);
         Launch::grid_stride(a.device(), "binary_broadcast", len)
             .arg(&out.all())
             .arg(&a.all())

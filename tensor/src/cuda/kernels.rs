@@ -146,6 +146,13 @@ pub fn compile_source(source: &str, target: Target) -> Result<Vec<u8>, String> {
 type CompileOutcome = (Result<(), NvrtcError>, String, Vec<u8>);
 
 /// Compiles `program` and returns the status, the log and (when it compiled) the output.
+///
+/// # Safety
+///
+/// `program` must be a live handle from `nvrtcCreateProgram` (here `result::create_program`):
+/// not yet passed to `nvrtcDestroyProgram`, and not used by another thread during the call
+/// (compiling mutates the program). NVRTC dereferences the handle without checking it, so a
+/// destroyed or made-up one is undefined behaviour.
 unsafe fn compile_and_read_log(
     program: nvrtcProgram,
     options: &[String],
@@ -165,6 +172,11 @@ unsafe fn compile_and_read_log(
 }
 
 /// The machine code of a compiled program.
+///
+/// # Safety
+///
+/// As for [`compile_and_read_log`]: `program` is a live NVRTC program handle that no other
+/// thread uses meanwhile.
 unsafe fn cubin(program: nvrtcProgram) -> Result<Vec<u8>, String> {
     let mut size = 0usize;
     unsafe { sys::nvrtcGetCUBINSize(program, &mut size) }

@@ -12,7 +12,7 @@
 //! driver cannot either); the emulated device in CI does, against the compiled kernel.
 
 use super::device::CudaDevice;
-use super::error::kernel_failed;
+use super::error::{kernel_failed, to_u32};
 use cudarc::driver::result;
 use std::ffi::c_void;
 use std::marker::PhantomData;
@@ -41,6 +41,23 @@ pub unsafe trait KernelArg {
 unsafe impl KernelArg for u32 {}
 unsafe impl KernelArg for u64 {}
 unsafe impl KernelArg for f32 {}
+
+/// A kernel's struct of `N` sizes passed by value (`ConvGeom`, `PoolGeom` and `ResizeGeom` of
+/// kernels/common.cuh), in the order of the C struct's fields.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Sizes<const N: usize>([u32; N]);
+
+// Safety: N u32s, the layout of a C struct of N u32 fields.
+unsafe impl<const N: usize> KernelArg for Sizes<N> {}
+
+impl<const N: usize> Sizes<N> {
+    /// Panics, naming `what` sizes, if one of them does not fit a u32.
+    #[track_caller]
+    pub fn new(sizes: [usize; N], what: &str) -> Self {
+        Sizes(sizes.map(|size| to_u32(size, what)))
+    }
+}
 
 /// One launch being put together.
 pub struct Launch<'a> {

@@ -33,8 +33,8 @@ pub use error::describe as describe_error;
 pub use memory::{DeviceBuffer, Span};
 
 use crate::backend::{
-    AdamUpdate, AxisLayout, Backend, BinaryOp, Conv2dGeometry, GatherImages, GemmSpec,
-    Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry, GatherImages,
+    GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
 };
 use crate::Shape;
 use std::sync::Arc;
@@ -69,15 +69,8 @@ impl Backend for CudaStorage {
         elementwise::unary(self, op)
     }
 
-    fn binary(
-        &self,
-        rhs: &Self,
-        op: BinaryOp,
-        lhs_shape: &Shape,
-        rhs_shape: &Shape,
-        out_shape: &Shape,
-    ) -> Self {
-        elementwise::binary(self, rhs, op, lhs_shape, rhs_shape, out_shape)
+    fn binary(&self, rhs: &Self, op: BinaryOp, shapes: &BroadcastShapes) -> Self {
+        elementwise::binary(self, rhs, op, shapes)
     }
 
     fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
@@ -131,6 +124,14 @@ impl Backend for CudaStorage {
 
     fn max_pool2d_backward(&self, indices: &CudaIndices, geometry: &Pool2dGeometry) -> Self {
         pool::max_pool2d_backward(self, indices, geometry)
+    }
+
+    fn avg_pool2d(&self, geometry: &Pool2dGeometry) -> Self {
+        pool::avg_pool2d(self, geometry)
+    }
+
+    fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Self {
+        pool::avg_pool2d_backward(self, geometry)
     }
 
     fn softmax(&self, layout: AxisLayout) -> Self {

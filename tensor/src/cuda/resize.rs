@@ -1,25 +1,24 @@
 //! Images on the GPU (kernels/resize.cu): bilinear resize, and a training batch gathered from a
 //! dataset kept on the device as bytes. The CPU versions are in `cpu/resize.rs`.
 
-use super::error::to_u32;
-use super::launch::Launch;
+use super::launch::{Launch, Sizes};
 use super::{CudaIndices, CudaStorage};
 use crate::backend::{GatherImages, ResizeGeometry};
 
+/// `struct ResizeGeom` of kernels/common.cuh.
+fn resize_geom(g: &ResizeGeometry) -> Sizes<5> {
+    let sizes = [g.planes, g.in_h, g.in_w, g.out_h, g.out_w];
+    Sizes::new(sizes, "image size")
+}
+
 /// Bilinear interpolation of `[planes, in_h, in_w]` to `[planes, out_h, out_w]`.
 pub fn resize_bilinear(x: &CudaStorage, g: &ResizeGeometry) -> CudaStorage {
-    let n = g.planes * g.out_h * g.out_w;
-    let out = CudaStorage::uninit(x.device(), n);
-    let [planes, in_h, in_w, out_h, out_w] =
-        [g.planes, g.in_h, g.in_w, g.out_h, g.out_w].map(|size| to_u32(size, "image size"));
-    Launch::grid_stride(x.device(), "resize_bilinear", n)
+    let out = CudaStorage::uninit(x.device(), g.planes * g.out_h * g.out_w);
+    let geometry = resize_geom(g);
+    Launch::grid_stride(x.device(), "resize_bilinear", out.len())
         .arg(&out.all())
         .arg(&x.all())
-        .arg(&planes)
-        .arg(&in_h)
-        .arg(&in_w)
-        .arg(&out_h)
-        .arg(&out_w)
+        .arg(&geometry)
         .run();
     out
 }
@@ -27,19 +26,13 @@ pub fn resize_bilinear(x: &CudaStorage, g: &ResizeGeometry) -> CudaStorage {
 /// Images `picks` of the byte dataset `pixels` (four bytes to a u32), scaled to [0, 1] and
 /// resized: `[count, 1, out_h, out_w]`.
 pub fn gather_images(pixels: &CudaIndices, picks: &CudaIndices, g: &GatherImages) -> CudaStorage {
-    let n = g.count * g.out_h * g.out_w;
-    let out = CudaStorage::uninit(pixels.device(), n);
-    let [count, in_h, in_w, out_h, out_w] =
-        [g.count, g.in_h, g.in_w, g.out_h, g.out_w].map(|size| to_u32(size, "image size"));
-    Launch::grid_stride(pixels.device(), "gather_images", n)
+    let out = CudaStorage::uninit(pixels.device(), g.count * g.out_h * g.out_w);
+    let geometry = resize_geom(&g.resize_geometry());
+    Launch::grid_stride(pixels.device(), "gather_images", out.len())
         .arg(&out.all())
         .arg(&pixels.all())
         .arg(&picks.all())
-        .arg(&count)
-        .arg(&in_h)
-        .arg(&in_w)
-        .arg(&out_h)
-        .arg(&out_w)
+        .arg(&geometry)
         .run();
     out
 }

@@ -35,14 +35,13 @@ impl Conv2dGeometry {
         if stride == 0 {
             return Err("stride must be at least 1".into());
         }
-        check_padding(in_h.max(in_w), padding)?;
-        let out_h = Conv2dGeometry::out_size(in_h, kernel_h, stride, padding);
-        let out_w = Conv2dGeometry::out_size(in_w, kernel_w, stride, padding);
-        let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
-            return Err(format!(
-                "the {kernel_h}x{kernel_w} kernel is larger than the padded input"
-            ));
-        };
+        let (out_h, out_w) = output_size(
+            [in_h, in_w],
+            [kernel_h, kernel_w],
+            stride,
+            padding,
+            "kernel",
+        )?;
         // Padding can make the output, and the im2col matrix (one column per output pixel,
         // one row per input value a kernel position sees), far larger than the input.
         let output = Shape::new([batch, out_channels, out_h, out_w]);
@@ -88,16 +87,32 @@ impl Conv2dGeometry {
     }
 }
 
-/// Refuses a padding for which `size + 2·padding` (the padded input) overflows `usize`; after
-/// this, `Conv2dGeometry::out_size` cannot overflow. Max-pooling uses it too.
-pub(super) fn check_padding(size: usize, padding: usize) -> Result<(), String> {
+/// `[H_out, W_out]` of a `[kH, kW]` window sliding by `stride` over an `[H, W]` input padded by
+/// `padding` on each side, or why there is none: a padded input too large to count, or a window
+/// (named `window` in the message: "kernel" for a convolution) larger than the padded input.
+/// Pooling uses it too.
+pub(super) fn output_size(
+    [in_h, in_w]: [usize; 2],
+    [kernel_h, kernel_w]: [usize; 2],
+    stride: usize,
+    padding: usize,
+    window: &str,
+) -> Result<(usize, usize), String> {
+    // After this check, `Conv2dGeometry::out_size` cannot overflow.
     let padded = padding
         .checked_mul(2)
-        .and_then(|both_sides| both_sides.checked_add(size));
-    match padded {
-        Some(_) => Ok(()),
-        None => Err(format!(
+        .and_then(|both_sides| both_sides.checked_add(in_h.max(in_w)));
+    if padded.is_none() {
+        return Err(format!(
             "padding {padding} makes the padded input larger than usize can count"
+        ));
+    }
+    let out_h = Conv2dGeometry::out_size(in_h, kernel_h, stride, padding);
+    let out_w = Conv2dGeometry::out_size(in_w, kernel_w, stride, padding);
+    match (out_h, out_w) {
+        (Some(out_h), Some(out_w)) => Ok((out_h, out_w)),
+        _ => Err(format!(
+            "the {kernel_h}x{kernel_w} {window} is larger than the padded input"
         )),
     }
 }

@@ -1,7 +1,7 @@
 //! Elementwise arithmetic: broadcasting binary ops, scalar ops and unary functions.
 
 use super::assert_same_device;
-use crate::backend::{AxisLayout, Backend, BinaryOp, UnaryOp};
+use crate::backend::{AxisLayout, Backend, BinaryOp, BroadcastShapes, UnaryOp};
 use crate::Tensor;
 
 impl Tensor {
@@ -24,9 +24,12 @@ impl Tensor {
                 rhs.shape()
             );
         }
-        let storage =
-            self.storage()
-                .binary(rhs.storage(), op, self.shape(), rhs.shape(), &out_shape);
+        let shapes = BroadcastShapes {
+            lhs: self.shape(),
+            rhs: rhs.shape(),
+            out: &out_shape,
+        };
+        let storage = self.storage().binary(rhs.storage(), op, &shapes);
         Tensor::from_storage(storage, out_shape)
     }
 

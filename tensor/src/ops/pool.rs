@@ -1,20 +1,28 @@
-//! 2-D max-pooling over NCHW tensors.
+//! 2-D pooling over NCHW tensors: max-pooling and average-pooling share one geometry.
 
+use super::conv::output_size;
 use crate::backend::{Backend, Pool2dGeometry};
 use crate::{Indices, Shape, Tensor};
 
 impl Pool2dGeometry {
-    /// The geometry of `max_pool2d(input, ...)`, panicking with the shape when it does not fit.
+    /// The geometry of `max_pool2d(input, ...)` (or of `avg_pool2d`: they share it), panicking
+    /// with the shape when it does not fit.
     #[track_caller]
     pub fn from_shape(input: &Shape, kernel: usize, stride: usize, padding: usize) -> Self {
+        Pool2dGeometry::for_op("max_pool2d", input, kernel, stride, padding)
+    }
+
+    /// As [`from_shape`](Self::from_shape), with `op` naming the caller in the message.
+    #[track_caller]
+    fn for_op(op: &str, input: &Shape, kernel: usize, stride: usize, padding: usize) -> Self {
         match Pool2dGeometry::try_from_shape(input, kernel, stride, padding) {
             Ok(geometry) => geometry,
-            Err(why) => panic!("max_pool2d: input {input}: {why}"),
+            Err(why) => panic!("{op}: input {input}: {why}"),
         }
     }
 
-    /// The geometry of `max_pool2d(input, ...)`, or why it does not fit (for callers that word
-    /// their own message, such as the `MaxPool2d` layer).
+    /// The geometry of pooling `input`, or why it does not fit (for callers that word their own
+    /// message, such as the `MaxPool2d` and `AvgPool2d` layers).
     pub fn try_from_shape(
         input: &Shape,
         kernel: usize,
@@ -29,14 +37,8 @@ impl Pool2dGeometry {
             return Err(format!("kernel {kernel}, stride {stride}, padding {padding}: need kernel, stride >= 1 and padding <= kernel / 2"));
         }
         let [batch, channels, in_h, in_w] = input.dims().try_into().unwrap();
-        super::conv::check_padding(in_h.max(in_w), padding)?;
-        let out_h = crate::backend::Conv2dGeometry::out_size(in_h, kernel, stride, padding);
-        let out_w = crate::backend::Conv2dGeometry::out_size(in_w, kernel, stride, padding);
-        let (Some(out_h), Some(out_w)) = (out_h, out_w) else {
-            return Err(format!(
-                "the {kernel}x{kernel} window is larger than the padded input"
-            ));
-        };
+        let (out_h, out_w) =
+            output_size([in_h, in_w], [kernel, kernel], stride, padding, "window")?;
         let output = Shape::new([batch, channels, out_h, out_w]);
         if let Err(why) = output.try_numel() {
             return Err(format!("the output {output} {why}"));
@@ -91,6 +93,33 @@ impl Tensor {
         let storage = self
             .storage()
             .max_pool2d_backward(indices.storage(), geometry);
+        Tensor::from_storage(storage, geometry.input_shape())
+    }
+
+    /// Average-pooling as `torch.nn.functional.avg_pool2d(x, kernel, stride, padding)` with its
+    /// defaults (`count_include_pad=True`, `ceil_mode=False`): each output is its window's sum
+    /// divided by kernel², padded zeros included.
+    #[track_caller]
+    pub fn avg_pool2d(&self, kernel: usize, stride: usize, padding: usize) -> Tensor {
+        let geometry = Pool2dGeometry::for_op("avg_pool2d", self.shape(), kernel, stride, padding);
+        Tensor::from_storage(
+            self.storage().avg_pool2d(&geometry),
+            geometry.output_shape(),
+        )
+    }
+
+    /// Gradient of average-pooling: `self` is the output gradient; each input gets
+    /// `dy / kernel²` from every window that covers it.
+    #[track_caller]
+    pub fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Tensor {
+        assert_eq!(
+            self.shape(),
+            &geometry.output_shape(),
+            "avg_pool2d backward: output gradient {} does not match the output shape {}",
+            self.shape(),
+            geometry.output_shape()
+        );
+        let storage = self.storage().avg_pool2d_backward(geometry);
         Tensor::from_storage(storage, geometry.input_shape())
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::backend::{Backend, GatherImages, ResizeGeometry};
 use crate::storage::Storage;
-use crate::{Indices, Shape, Tensor};
+use crate::{Indices, PackedBytes, Shape, Tensor};
 
 impl Tensor {
     /// Bilinear resize of NCHW images to `out_h × out_w`, as
@@ -40,11 +40,11 @@ impl Tensor {
 
 impl Tensor {
     /// A batch `[picks.len(), 1, size, size]` from a dataset of `rows × cols` byte images kept on
-    /// the device as `pixels` (bytes packed four to a `u32`, see [`Indices::pack_bytes`]): image
-    /// `picks[i]`, scaled to [0, 1] as torchvision's `ToTensor`, resized bilinearly.
+    /// the device as `pixels`: image `picks[i]`, scaled to [0, 1] as torchvision's `ToTensor`,
+    /// resized bilinearly. One kernel, so a batch costs only the upload of `picks`.
     #[track_caller]
     pub fn gather_images(
-        pixels: &Indices,
+        pixels: &PackedBytes,
         picks: &Indices,
         rows: usize,
         cols: usize,
@@ -56,6 +56,11 @@ impl Tensor {
             pixels.device(),
             picks.device()
         );
+        assert!(
+            rows > 0 && cols > 0 && size > 0,
+            "gather_images: cannot resize {rows}x{cols} images to {size}x{size}"
+        );
+        assert_picks_inside(pixels, picks, rows.saturating_mul(cols));
         let out_shape = Shape::new([picks.numel(), 1, size, size]);
         if let Err(why) = out_shape.try_numel() {
             panic!("gather_images: the batch {out_shape} {why}");
@@ -69,5 +74,24 @@ impl Tensor {
         };
         let storage = Storage::gather_images(pixels.storage(), picks.storage(), &geometry);
         Tensor::from_storage(storage, out_shape)
+    }
+}
+
+/// Every pick names a whole image of `pixels`: the kernels do not check, and on a GPU a read
+/// past the end would not panic. Picks made on the host (a batch's example numbers) carry their
+/// largest value; others are read back once.
+#[track_caller]
+fn assert_picks_inside(pixels: &PackedBytes, picks: &Indices, image_len: usize) {
+    let images = pixels.len() / image_len;
+    let largest = picks
+        .largest_known()
+        .or_else(|| picks.to_vec().into_iter().max());
+    if let Some(largest) = largest {
+        assert!(
+            (largest as usize) < images,
+            "gather_images: pick {largest}, but the dataset of {} bytes holds {images} images of \
+             {image_len} bytes",
+            pixels.len()
+        );
     }
 }

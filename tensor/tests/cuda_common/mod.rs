@@ -29,7 +29,7 @@ pub fn assert_close(gpu: &Tensor, cpu: &Tensor, tolerance: f32, what: &str) {
     for (i, (g, c)) in gpu.iter().zip(&cpu).enumerate() {
         let error = (g - c).abs() / (1.0 + c.abs());
         // A NaN error is the worst and stays so.
-        if !worst.0.is_nan() && !(error <= worst.0) {
+        if !worst.0.is_nan() && (error.is_nan() || error > worst.0) {
             worst = (error, i);
         }
     }

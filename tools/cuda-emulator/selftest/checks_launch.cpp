@@ -3,6 +3,17 @@
 
 #include "device.h"
 
+// add_one over a 16-float buffer, with its kernelParams, for the checks that call cuLaunchKernel
+// themselves to vary what launch() fixes (shape, shared memory, function, stream, `extra`). Open
+// the device first. Its params point into itself: neither copied nor moved (DeviceBuffer is not).
+struct AddOneLaunch {
+    CUfunction function = get_function(load_test_kernels(Output::cubin), "add_one");
+    DeviceBuffer<float> x{16};
+    CUdeviceptr pointer = x.pointer;
+    unsigned long long n = x.count;
+    void *params[2] = {&pointer, &n};
+};
+
 CHECK(struct_arguments, "structs passed by value reach the kernel intact", {}) {
     struct Small {
         unsigned a, b, c;
@@ -48,13 +59,9 @@ CHECK(out_of_bounds_write, "a kernel writing past its buffer: ILLEGAL_ADDRESS (c
 
 CHECK(launch_shape_limits, "grid/block beyond sm_90, zero dims, > 48 KiB shared: INVALID_VALUE", {}) {
     open_device();
-    CUfunction f = get_function(load_test_kernels(Output::cubin), "add_one");
-    DeviceBuffer<float> x(16);
-    CUdeviceptr p = x.pointer;
-    unsigned long long n = 16;
-    void *args[] = {&p, &n};
+    AddOneLaunch add_one;
     auto launch_shape = [&](unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned shared) {
-        return cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, nullptr, args, nullptr);
+        return cuLaunchKernel(add_one.function, gx, gy, gz, bx, by, bz, shared, nullptr, add_one.params, nullptr);
     };
     EXPECT_RESULT(launch_shape(1, 1, 1, 1025, 1, 1, 0), CUDA_ERROR_INVALID_VALUE);
     EXPECT_RESULT(launch_shape(1, 1, 1, 32, 32, 2, 0), CUDA_ERROR_INVALID_VALUE);  // 2048 threads
@@ -68,7 +75,7 @@ CHECK(launch_shape_limits, "grid/block beyond sm_90, zero dims, > 48 KiB shared:
     // Refused launches leave the context usable; the limits themselves are fine.
     EXPECT_RESULT(launch_shape(1, 1, 1, 1024, 1, 1, 48 * 1024), CUDA_SUCCESS);
     EXPECT_RESULT(launch_shape(1, 65535, 1, 1, 1, 64, 0), CUDA_SUCCESS);
-    for (float v : x.download()) EXPECT(v != v);  // add_one on NaN stays NaN: ran, nothing else
+    for (float v : add_one.x.download()) EXPECT(v != v);  // add_one on NaN stays NaN: ran, nothing else
 }
 
 CHECK(register_limit, "a block that needs more registers than 64 K: LAUNCH_OUT_OF_RESOURCES", {}) {
@@ -116,18 +123,15 @@ CHECK(no_current_context, "a thread without a current context: INVALID_CONTEXT",
 
 CHECK(invalid_handles, "unknown function, stream and event handles: INVALID_HANDLE", {}) {
     open_device();
-    CUfunction f = get_function(load_test_kernels(Output::cubin), "add_one");
-    DeviceBuffer<float> x(16);
-    CUdeviceptr p = x.pointer;
-    unsigned long long n = 16;
-    void *args[] = {&p, &n};
+    AddOneLaunch add_one;
     int not_a_handle = 0;
-    EXPECT_RESULT(cuLaunchKernel((CUfunction)&not_a_handle, 1, 1, 1, 32, 1, 1, 0, nullptr, args, nullptr),
+    EXPECT_RESULT(cuLaunchKernel((CUfunction)&not_a_handle, 1, 1, 1, 32, 1, 1, 0, nullptr, add_one.params, nullptr),
                   CUDA_ERROR_INVALID_HANDLE);
-    EXPECT_RESULT(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, (CUstream)&not_a_handle, args, nullptr),
+    EXPECT_RESULT(cuLaunchKernel(add_one.function, 1, 1, 1, 32, 1, 1, 0, (CUstream)&not_a_handle, add_one.params, nullptr),
                   CUDA_ERROR_INVALID_HANDLE);
     void *extra[] = {nullptr};
-    EXPECT_RESULT(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, nullptr, nullptr, extra), CUDA_ERROR_INVALID_VALUE);
+    EXPECT_RESULT(cuLaunchKernel(add_one.function, 1, 1, 1, 32, 1, 1, 0, nullptr, nullptr, extra),
+                  CUDA_ERROR_INVALID_VALUE);
     CUevent event;
     EXPECT_RESULT(cuEventCreate(&event, 2), CUDA_SUCCESS);
     EXPECT_RESULT(cuEventRecord(event, nullptr), CUDA_SUCCESS);

@@ -25,6 +25,11 @@ static thread_local CUcontext current = nullptr;
 
 CUresult require_initialized() { return initialized ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED; }
 
+CUresult require_device(CUdevice device) {
+    if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
+    return device == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+}
+
 CUresult require_context() {
     if (!initialized) return CUDA_ERROR_NOT_INITIALIZED;
     if (current == nullptr) {
@@ -82,8 +87,7 @@ EMU_API CUresult cuInit(unsigned flags) {
 }
 
 EMU_API CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device) {
-    if (CUresult r = require_initialized()) return r;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = require_device(device)) return r;
     if (!context) return CUDA_ERROR_INVALID_VALUE;
     std::lock_guard<std::mutex> guard(primary.lock);
     ++primary.retained;
@@ -92,8 +96,7 @@ EMU_API CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device) {
 }
 
 EMU_API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device) {
-    if (CUresult r = require_initialized()) return r;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = require_device(device)) return r;
     std::unique_lock<std::mutex> guard(primary.lock);
     if (primary.retained == 0) {
         fail("cuDevicePrimaryCtxRelease: the primary context is not retained");

@@ -15,6 +15,8 @@ namespace emu {
 
 // For calls that need only cuInit (device queries).
 CUresult require_initialized();
+// For calls about one device: cuInit ran, and `device` is the only one (ordinal 0).
+CUresult require_device(CUdevice device);
 // For calls that work on the current context: cuInit ran, a context is current on this thread,
 // and it holds no sticky error.
 CUresult require_context();

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "code_text.h"
 #include "cublas_api.h"
 #include "emulator_bridge.h"
 #include "sgemm.h"
@@ -40,6 +41,16 @@ bool is_live(cublasHandle_t handle) {
     va_end(args);
     fprintf(stderr, "EMU check failed: cuBLAS: %s\n", line);
     fflush(stderr);
+}
+
+// A getter, with cuBLAS's checks: NOT_INITIALIZED for a handle that is not live (then `read`
+// never sees it), INVALID_VALUE for a null `out`.
+template <class T, class Read>
+cublasStatus_t answer(cublasHandle_t handle, T *out, Read read) {
+    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (!out) return CUBLAS_STATUS_INVALID_VALUE;
+    *out = read(*handle);
+    return CUBLAS_STATUS_SUCCESS;
 }
 
 // cublasOperation_t: N, T and C (the same as T for real matrices).
@@ -128,10 +139,7 @@ EMU_API cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) {
 }
 
 EMU_API cublasStatus_t cublasGetVersion_v2(cublasHandle_t handle, int *version) {
-    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
-    if (!version) return CUBLAS_STATUS_INVALID_VALUE;
-    *version = cublas_version;
-    return CUBLAS_STATUS_SUCCESS;
+    return answer(handle, version, [](const EmuBlasHandle &) { return cublas_version; });
 }
 
 EMU_API cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, CUstream stream) {
@@ -145,10 +153,7 @@ EMU_API cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, CUstream stream
 }
 
 EMU_API cublasStatus_t cublasGetStream_v2(cublasHandle_t handle, CUstream *stream) {
-    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
-    if (!stream) return CUBLAS_STATUS_INVALID_VALUE;
-    *stream = handle->stream;
-    return CUBLAS_STATUS_SUCCESS;
+    return answer(handle, stream, [](const EmuBlasHandle &h) { return h.stream; });
 }
 
 EMU_API cublasStatus_t cublasSetMathMode(cublasHandle_t handle, int mode) {
@@ -163,10 +168,7 @@ EMU_API cublasStatus_t cublasSetMathMode(cublasHandle_t handle, int mode) {
 }
 
 EMU_API cublasStatus_t cublasGetMathMode(cublasHandle_t handle, int *mode) {
-    if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
-    if (!mode) return CUBLAS_STATUS_INVALID_VALUE;
-    *mode = handle->math_mode;
-    return CUBLAS_STATUS_SUCCESS;
+    return answer(handle, mode, [](const EmuBlasHandle &h) { return h.math_mode; });
 }
 
 EMU_API cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
@@ -185,34 +187,14 @@ EMU_API cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, int tran
 
 // ---- status names and descriptions, as cuBLAS words them ----
 
+constexpr CodeText<cublasStatus_t> statuses[] = {EMU_CUBLAS_STATUSES(EMU_CODE_TEXT)};
+
 EMU_API const char *cublasGetStatusName(cublasStatus_t status) {
-    switch (status) {
-        case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
-        case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-        case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
-        case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
-        case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
-        case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
-        case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
-        case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
-        case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
-        case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
-    }
-    return "CUBLAS_STATUS_UNKNOWN";
+    const CodeText<cublasStatus_t> *text = find_code_text(statuses, status);
+    return text ? text->name : "CUBLAS_STATUS_UNKNOWN";
 }
 
 EMU_API const char *cublasGetStatusString(cublasStatus_t status) {
-    switch (status) {
-        case CUBLAS_STATUS_SUCCESS: return "success";
-        case CUBLAS_STATUS_NOT_INITIALIZED: return "the library was not initialized";
-        case CUBLAS_STATUS_ALLOC_FAILED: return "the resource allocation failed";
-        case CUBLAS_STATUS_INVALID_VALUE: return "an invalid numeric value was used as an argument";
-        case CUBLAS_STATUS_ARCH_MISMATCH: return "an absent device architectural feature is required";
-        case CUBLAS_STATUS_MAPPING_ERROR: return "an access to GPU memory space failed";
-        case CUBLAS_STATUS_EXECUTION_FAILED: return "the GPU program failed to execute";
-        case CUBLAS_STATUS_INTERNAL_ERROR: return "an internal operation failed";
-        case CUBLAS_STATUS_NOT_SUPPORTED: return "the functionality requested is not supported";
-        case CUBLAS_STATUS_LICENSE_ERROR: return "error detected trying to check the license";
-    }
-    return "unknown error";
+    const CodeText<cublasStatus_t> *text = find_code_text(statuses, status);
+    return text ? text->description : "unknown error";
 }

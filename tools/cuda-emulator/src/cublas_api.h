@@ -6,18 +6,19 @@
 
 typedef struct EmuBlasHandle *cublasHandle_t;
 
-enum cublasStatus_t : int {
-    CUBLAS_STATUS_SUCCESS = 0,
-    CUBLAS_STATUS_NOT_INITIALIZED = 1,
-    CUBLAS_STATUS_ALLOC_FAILED = 3,
-    CUBLAS_STATUS_INVALID_VALUE = 7,
-    CUBLAS_STATUS_ARCH_MISMATCH = 8,
-    CUBLAS_STATUS_MAPPING_ERROR = 11,
-    CUBLAS_STATUS_EXECUTION_FAILED = 13,
-    CUBLAS_STATUS_INTERNAL_ERROR = 14,
-    CUBLAS_STATUS_NOT_SUPPORTED = 15,
-    CUBLAS_STATUS_LICENSE_ERROR = 16,
-};
+// Statuses: the name, the number, and cuBLAS's description (cublasGetStatusString).
+#define EMU_CUBLAS_STATUSES(X)                                                              \
+    X(CUBLAS_STATUS_SUCCESS, 0, "success")                                                  \
+    X(CUBLAS_STATUS_NOT_INITIALIZED, 1, "the library was not initialized")                  \
+    X(CUBLAS_STATUS_ALLOC_FAILED, 3, "the resource allocation failed")                      \
+    X(CUBLAS_STATUS_INVALID_VALUE, 7, "an invalid numeric value was used as an argument")   \
+    X(CUBLAS_STATUS_ARCH_MISMATCH, 8, "an absent device architectural feature is required") \
+    X(CUBLAS_STATUS_MAPPING_ERROR, 11, "an access to GPU memory space failed")              \
+    X(CUBLAS_STATUS_EXECUTION_FAILED, 13, "the GPU program failed to execute")              \
+    X(CUBLAS_STATUS_INTERNAL_ERROR, 14, "an internal operation failed")                     \
+    X(CUBLAS_STATUS_NOT_SUPPORTED, 15, "the functionality requested is not supported")      \
+    X(CUBLAS_STATUS_LICENSE_ERROR, 16, "error detected trying to check the license")
+enum cublasStatus_t : int { EMU_CUBLAS_STATUSES(EMU_ENUMERATOR) };
 
 // cublasOperation_t: CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUBLAS_OP_C = 2.
 // cublasMath_t: CUBLAS_DEFAULT_MATH = 0, ..., CUBLAS_TF32_TENSOR_OP_MATH = 3, plus the flag

@@ -58,26 +58,18 @@ using std::isnan;
 
 inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
 
-inline float __int_as_float(int bits) {
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
+// The same 32 bits read as another type (C++20's std::bit_cast, in C++17).
+template <class To, class From>
+inline To emu_bit_cast(From from) {
+    static_assert(sizeof(To) == sizeof(From), "a bit cast keeps the size");
+    To to;
+    memcpy(&to, &from, sizeof to);
+    return to;
 }
-inline int __float_as_int(float f) {
-    int bits;
-    memcpy(&bits, &f, sizeof bits);
-    return bits;
-}
-inline float __uint_as_float(unsigned bits) {
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-inline unsigned __float_as_uint(float f) {
-    unsigned bits;
-    memcpy(&bits, &f, sizeof bits);
-    return bits;
-}
+inline float __int_as_float(int bits) { return emu_bit_cast<float>(bits); }
+inline int __float_as_int(float f) { return emu_bit_cast<int>(f); }
+inline float __uint_as_float(unsigned bits) { return emu_bit_cast<float>(bits); }
+inline unsigned __float_as_uint(float f) { return emu_bit_cast<unsigned>(f); }
 
 // CUDA's min/max accept mixed argument types (the usual arithmetic conversions decide the result
 // type); for floating point they are fminf/fmaxf, which return the other argument for a NaN.

@@ -136,8 +136,7 @@ EMU_API CUresult cuMemGetInfo_v2(size_t *free, size_t *total) {
 // ---- the stream-ordered pool ----
 
 EMU_API CUresult cuDeviceGetDefaultMemPool(CUmemoryPool *pool, CUdevice device) {
-    if (CUresult r = require_initialized()) return r;
-    if (device != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (CUresult r = require_device(device)) return r;
     if (!pool) return CUDA_ERROR_INVALID_VALUE;
     *pool = &default_pool;
     return CUDA_SUCCESS;

@@ -27,12 +27,15 @@ struct Strides6 {
     u32 b[MAX_RANK];      // second input's stride per output axis
 };
 
-// Convolution and pooling sizes (layouts of `ConvGeom` in ../conv.rs and `PoolGeom` in ../pool.rs).
+// Convolution, pooling and resize sizes (built by `conv_geom` in ../conv.rs, `pool_geom` in
+// ../pool.rs and `resize_geom` in ../resize.rs). A resize's `images` are image planes, or the
+// images picked from a dataset.
 struct ConvGeom { u32 C, H, W, kh, kw, stride, padding, OH, OW; };
 struct PoolGeom { u32 planes, H, W, kernel, stride, padding, OH, OW; };
+struct ResizeGeom { u32 images, H, W, OH, OW; };
 
 // Which operation a kernel performs. Each enum mirrors a `#[repr(u32)]` Rust enum of the same
-// name and values (a test compares them).
+// name and values (the test `kernel_enums_mirror_common_cuh` in ../mod.rs compares them).
 enum class UnaryCode : u32 { Neg = 0, Exp = 1, Log = 2, Sqrt = 3, Relu = 4, Step = 5, Powf = 6, AddScalar = 7, MulScalar = 8 };
 enum class BinaryCode : u32 { Add = 0, Sub = 1, Mul = 2, Div = 3 };
 enum class ReduceCode : u32 { Sum = 0, Max = 1 };

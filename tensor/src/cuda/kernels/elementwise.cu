@@ -1,5 +1,7 @@
-// Elementwise kernels: unary functions, broadcasting binary operations, dropout masks.
-// Launched from ../elementwise.rs.
+// Elementwise kernels: unary functions, binary operations (same shapes, or broadcast), dropout
+// masks, fill, and a layer's bias + ReLU in one pass. Launched from ../elementwise.rs; the
+// `UnaryCode` and `BinaryCode` that select the operation are declared in common.cuh and
+// mirrored by the Rust enums of the same names in ../elementwise.rs.
 
 // max(v, 0), except that NaN stays NaN, as in PyTorch (fmaxf would return 0 and hide it).
 __device__ float relu(float v) { return v > 0.0f || isnan(v) ? v : 0.0f; }

@@ -1,20 +1,37 @@
-// Max-pooling over [planes, H, W]; indices are positions within the plane, as in PyTorch.
+// Max- and average-pooling over [planes, H, W]; max-pooling's indices are positions within the
+// plane, as in PyTorch.
 // Launched from ../pool.rs.
+
+// A range [first, end) of rows or columns.
+struct Span { long long first, end; };
+
+// The input coordinates under output coordinate o's window, clipped to [0, size).
+__device__ Span window_span(long long o, PoolGeom g, u32 size) {
+    long long start = o * g.stride - (long long)g.padding;
+    long long end = start + g.kernel;
+    return Span{start > 0 ? start : 0, end < size ? end : size};
+}
+
+// The output coordinates whose windows cover input coordinate v, the inverse of window_span:
+// output o covers v when o·stride − padding ≤ v < o·stride − padding + kernel.
+__device__ Span covering_span(long long v, PoolGeom g, u32 outputs) {
+    long long lowest = v + g.padding - g.kernel + 1;
+    long long first = lowest <= 0 ? 0 : (lowest + g.stride - 1) / g.stride;
+    long long end = (v + g.padding) / g.stride + 1;
+    return Span{first, end < outputs ? end : outputs};
+}
+
 extern "C" __global__ void max_pool2d(float *out, u32 *indices, const float *x, PoolGeom g) {
-    u32 planes = g.planes, H = g.H, W = g.W, kernel = g.kernel, stride = g.stride, padding = g.padding, OH = g.OH, OW = g.OW;
-    FOR_EACH_INDEX(j, (u64)planes * OH * OW) {
-        u64 ox = j % OW, oy = (j / OW) % OH, plane = j / ((u64)OW * OH);
-        const float *p = x + plane * H * W;
+    FOR_EACH_INDEX(j, (u64)g.planes * g.OH * g.OW) {
+        u64 ox = j % g.OW, oy = (j / g.OW) % g.OH, plane = j / ((u64)g.OW * g.OH);
+        Span rows = window_span(oy, g, g.H), cols = window_span(ox, g, g.W);
+        const float *p = x + plane * g.H * g.W;
         float best = -INFINITY;
         long long best_at = -1;
-        for (u32 i = 0; i < kernel; ++i) {
-            long long iy = (long long)(oy * stride + i) - padding;
-            if (iy < 0 || iy >= H) continue;
-            for (u32 k = 0; k < kernel; ++k) {
-                long long ix = (long long)(ox * stride + k) - padding;
-                if (ix < 0 || ix >= W) continue;
-                float v = p[iy * W + ix];
-                if (best_at < 0 || v > best || (isnan(v) && !isnan(best))) { best = v; best_at = iy * W + ix; }
+        for (long long iy = rows.first; iy < rows.end; ++iy) {
+            for (long long ix = cols.first; ix < cols.end; ++ix) {
+                float v = p[iy * g.W + ix];
+                if (best_at < 0 || v > best || (isnan(v) && !isnan(best))) { best = v; best_at = iy * g.W + ix; }
             }
         }
         out[j] = best;
@@ -22,30 +39,45 @@ extern "C" __global__ void max_pool2d(float *out, u32 *indices, const float *x, 
     }
 }
 
-// Backward as a gather: each input pixel adds the gradients of the (overlapping) windows whose
-// maximum it was; no atomics, deterministic. Only the few windows covering the pixel are visited:
-// output o covers input coordinate v when o·stride − padding ≤ v < o·stride − padding + kernel.
-__device__ void covering_outputs(long long v, u32 kernel, u32 stride, u32 padding, u32 outputs, long long *first, long long *last) {
-    long long lowest = v + padding - kernel + 1;
-    *first = lowest <= 0 ? 0 : (lowest + stride - 1) / stride;
-    long long highest = (v + padding) / stride;
-    *last = highest < (long long)outputs - 1 ? highest : (long long)outputs - 1;
+// Backward of both poolings as a gather: input pixel j (of [planes, H, W]) sums dy / divisor over
+// the outputs whose windows cover it — for max-pooling (`indices` given) only over the windows
+// whose maximum it was. Only those few windows are visited; no atomics, deterministic.
+__device__ float gather_from_windows(u64 j, const float *dy, const u32 *indices, float divisor, PoolGeom g) {
+    u64 at = j % ((u64)g.H * g.W), plane = j / ((u64)g.H * g.W);
+    Span rows = covering_span(at / g.W, g, g.OH), cols = covering_span(at % g.W, g, g.OW);
+    float sum = 0.0f;
+    for (long long oy = rows.first; oy < rows.end; ++oy) {
+        for (long long ox = cols.first; ox < cols.end; ++ox) {
+            u64 o = (plane * g.OH + oy) * g.OW + ox;
+            if (indices == nullptr || indices[o] == at) sum += dy[o] / divisor;
+        }
+    }
+    return sum;
 }
 
+// Each input pixel adds the gradients of the (overlapping) windows whose maximum it was.
 extern "C" __global__ void max_pool2d_backward(float *dx, const float *dy, const u32 *indices, PoolGeom g) {
-    u32 planes = g.planes, H = g.H, W = g.W, kernel = g.kernel, stride = g.stride, padding = g.padding, OH = g.OH, OW = g.OW;
-    FOR_EACH_INDEX(j, (u64)planes * H * W) {
-        u64 at = j % ((u64)H * W), plane = j / ((u64)H * W);
-        long long iy = at / W, ix = at % W, y0, y1, x0, x1;
-        covering_outputs(iy, kernel, stride, padding, OH, &y0, &y1);
-        covering_outputs(ix, kernel, stride, padding, OW, &x0, &x1);
+    FOR_EACH_INDEX(j, (u64)g.planes * g.H * g.W) dx[j] = gather_from_windows(j, dy, indices, 1.0f, g);
+}
+
+// Average-pooling with PyTorch's defaults (count_include_pad=True, ceil_mode=False): padded zeros
+// add nothing but count, so every window divides by kernel².
+extern "C" __global__ void avg_pool2d(float *out, const float *x, PoolGeom g) {
+    float divisor = (float)(g.kernel * g.kernel);
+    FOR_EACH_INDEX(j, (u64)g.planes * g.OH * g.OW) {
+        u64 ox = j % g.OW, oy = (j / g.OW) % g.OH, plane = j / ((u64)g.OW * g.OH);
+        Span rows = window_span(oy, g, g.H), cols = window_span(ox, g, g.W);
+        const float *p = x + plane * g.H * g.W;
         float sum = 0.0f;
-        for (long long oy = y0; oy <= y1; ++oy) {
-            for (long long ox = x0; ox <= x1; ++ox) {
-                u64 o = (plane * OH + oy) * OW + ox;
-                if (indices[o] == at) sum += dy[o];
-            }
+        for (long long iy = rows.first; iy < rows.end; ++iy) {
+            for (long long ix = cols.first; ix < cols.end; ++ix) sum += p[iy * g.W + ix];
         }
-        dx[j] = sum;
+        out[j] = sum / divisor;
     }
+}
+
+// Each input pixel sums dy / kernel² over the windows that cover it.
+extern "C" __global__ void avg_pool2d_backward(float *dx, const float *dy, PoolGeom g) {
+    float divisor = (float)(g.kernel * g.kernel);
+    FOR_EACH_INDEX(j, (u64)g.planes * g.H * g.W) dx[j] = gather_from_windows(j, dy, nullptr, divisor, g);
 }

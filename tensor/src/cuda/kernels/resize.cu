@@ -10,8 +10,9 @@ __device__ void source_taps(u32 o, u32 in_size, u32 out_size, u32 *first, u32 *s
     *weight = position - (float)f;
 }
 
-extern "C" __global__ void resize_bilinear(float *out, const float *x, u32 planes, u32 H, u32 W, u32 OH, u32 OW) {
-    FOR_EACH_INDEX(j, (u64)planes * OH * OW) {
+extern "C" __global__ void resize_bilinear(float *out, const float *x, ResizeGeom g) {
+    u32 H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    FOR_EACH_INDEX(j, (u64)g.images * OH * OW) {
         u32 ox = j % OW, oy = (j / OW) % OH;
         u64 plane = j / ((u64)OW * OH);
         u32 y0, y1, x0, x1;
@@ -31,8 +32,9 @@ __device__ float dataset_pixel(const u32 *words, u64 index) {
     return (float)((words[index >> 2] >> ((index & 3) * 8)) & 0xff) * (1.0f / 255.0f);
 }
 
-extern "C" __global__ void gather_images(float *out, const u32 *words, const u32 *picks, u32 count, u32 H, u32 W, u32 OH, u32 OW) {
-    FOR_EACH_INDEX(j, (u64)count * OH * OW) {
+extern "C" __global__ void gather_images(float *out, const u32 *words, const u32 *picks, ResizeGeom g) {
+    u32 H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    FOR_EACH_INDEX(j, (u64)g.images * OH * OW) {
         u32 ox = j % OW, oy = (j / OW) % OH;
         u64 first = (u64)picks[j / ((u64)OW * OH)] * H * W;
         u32 y0, y1, x0, x1;
