@@ -7,8 +7,9 @@
 # Last line: `bad input: N cases, 0 failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --release --example alexnet --example fashion_mlp || exit 1
+cargo build -q --release --example alexnet --example train --example fashion_mlp || exit 1
 alexnet=target/release/examples/alexnet
+train=target/release/examples/train
 fashion_mlp=target/release/examples/fashion_mlp
 scratch=$(mktemp -d)
 trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
@@ -30,7 +31,8 @@ expect() {
   status=$?
   if [ "$status" -ne 0 ] && [ "$status" -ne 124 ] && grep -qF -- "$message" <<<"$output" &&
     ! grep -q "^epoch 1," <<<"$output"; then
-    echo "ok    ${*#$alexnet}"
+    local shown=${*#$alexnet}
+    echo "ok    ${shown#$train}"
     echo "      -> $(grep -F -m1 -- "$message" <<<"$output")"
   else
     echo "FAIL  $* (exit $status), expected: $message"
@@ -71,6 +73,22 @@ expect "there is no training state beside" $alexnet --device cpu --resume "$scra
 expect "must be at least 1" $fashion_mlp --batch-size 0
 expect "-0.5 is not a finite number above 0" $fashion_mlp --lr -0.5
 
+echo "== models (examples/train)"
+expect "--model NAME is required: one of lenet, alexnet" $train --device cpu
+expect "invalid value 'resnet50' for '--model <NAME>'" $train --model resnet50
+expect "invalid value 'rmsprop' for '--optimizer" $train --model lenet --optimizer rmsprop
+expect "LeNet cannot take 224x224 images (module net.7, Linear(400 → 120)" $train --model lenet --device cpu --resize 224
+expect "VGG cannot take 96x96 images" $train --model vgg --device cpu --resize 96
+expect "try --batch-size" $train --model resnet18 --device cpu --batch-size 100000
+expect "leave a last batch of 1 image, and batch norm needs 2 or more per step" $train --model bn-lenet --device cpu --limit-train 129 --limit-test 16
+# A saved LeNet run, which neither AlexNet nor another model may resume.
+$train --model lenet --device cpu --limit-train 16 --limit-test 16 --epochs 1 \
+  --save "$scratch/lenet.safetensors" >/dev/null 2>&1 || echo "FAIL  the LeNet run to resume did not run"
+cp "$scratch/lenet.safetensors" "$scratch/lenet.copy"
+expect "this run trains the model lenet, not alexnet" $alexnet --device cpu --resume "$scratch/lenet.safetensors"
+expect "this run trains the model lenet, not resnet18" $train --model resnet18 --device cpu --resume "$scratch/lenet.safetensors"
+expect "this run was started with --optimizer sgd" $train --model lenet --device cpu --optimizer adam --resume "$scratch/lenet.safetensors"
+
 echo "== inputs"
 expect "Fashion-MNIST not found" $alexnet --device cpu --data-dir "$scratch/empty-data"
 expect "no-such-checkpoint.safetensors" $alexnet --device cpu --epochs 0 --load "$scratch/no-such-checkpoint.safetensors"
@@ -78,8 +96,9 @@ expect "no-such-checkpoint.safetensors" $alexnet --device cpu --epochs 0 --load 
 echo "== nothing was changed"
 cases=$((cases + 1))
 if [ -c /dev/full ] && [ "$(cat "$scratch/read-only.safetensors")" = "keep me" ] && [ -L "$scratch/link-to-device" ] &&
-  [ -p "$scratch/fifo" ] && [ -d "$scratch/folder" ] && [ -z "$(ls -A "$scratch/folder")" ]; then
-  echo "ok    /dev/full, the read-only file, the link, the FIFO and the folder are as they were"
+  [ -p "$scratch/fifo" ] && [ -d "$scratch/folder" ] && [ -z "$(ls -A "$scratch/folder")" ] &&
+  cmp -s "$scratch/lenet.safetensors" "$scratch/lenet.copy"; then
+  echo "ok    /dev/full, the read-only file, the link, the FIFO, the folder and the LeNet run are as they were"
 else
   echo "FAIL  a file was changed: $(ls -la "$scratch")"
   failed=$((failed + 1))

@@ -62,6 +62,43 @@ def cross_entropy_case(name, rows, classes):
     }
 
 
+def sigmoid_case(name, shape):
+    # Normal values, then very large magnitudes on both sides (σ saturates, its slope vanishes).
+    x = torch.cat([torch.randn(*shape).flatten(), torch.tensor([-90.0, -30.0, -12.0, 12.0, 30.0, 90.0])])
+    x.requires_grad_()
+    y = torch.sigmoid(x)
+    g = torch.randn_like(y)
+    y.backward(g)
+    return {f"{name}.x": x, f"{name}.out": y, f"{name}.grad_out": g, f"{name}.grad_x": x.grad}
+
+
+def cat_case(name, shapes, dim):
+    parts = [torch.randn(*shape, requires_grad=True) for shape in shapes]
+    y = torch.cat(parts, dim)
+    g = torch.randn_like(y)
+    y.backward(g)
+    tensors = {f"{name}.out": y, f"{name}.grad_out": g}
+    for i, part in enumerate(parts):
+        tensors |= {f"{name}.x{i}": part, f"{name}.grad_x{i}": part.grad}
+    return tensors
+
+
+def narrow_case(name, shape, dim, start, length):
+    x = torch.randn(*shape, requires_grad=True)
+    y = x.narrow(dim, start, length)
+    g = torch.randn_like(y)
+    y.backward(g)
+    return {f"{name}.x": x, f"{name}.out": y, f"{name}.grad_out": g, f"{name}.grad_x": x.grad}
+
+
+def adaptive_avg_pool_case(name, shape, output_size):
+    x = torch.randn(*shape, requires_grad=True)
+    y = F.adaptive_avg_pool2d(x, output_size)
+    g = torch.randn_like(y)
+    y.backward(g)
+    return {f"{name}.x": x, f"{name}.out": y, f"{name}.grad_out": g, f"{name}.grad_x": x.grad}
+
+
 def main():
     torch.manual_seed(0)
     tensors = {}
@@ -77,6 +114,14 @@ def main():
     tensors |= avg_pool_case("avg_pool_k3_s2", (2, 3, 13, 13), kernel=3, stride=2, padding=0)
     tensors |= avg_pool_case("avg_pool_k3_s2_p1", (1, 2, 8, 9), kernel=3, stride=2, padding=1)
     tensors |= avg_pool_case("avg_pool_k2_s2", (2, 2, 6, 7), kernel=2, stride=2, padding=0)
+    # The ops of issue #15 (LeNet's sigmoid, GoogLeNet's channel concatenation, NiN's and
+    # ResNet's global average pooling), again after the others.
+    tensors |= sigmoid_case("sigmoid", (3, 5))
+    tensors |= cat_case("cat_dim1", [(2, 3, 4, 5), (2, 1, 4, 5), (2, 2, 4, 5)], dim=1)
+    tensors |= narrow_case("narrow_dim2", (2, 3, 7, 5), dim=2, start=2, length=4)
+    tensors |= adaptive_avg_pool_case("adaptive_avg_pool_7x5_to_3x2", (2, 3, 7, 5), (3, 2))
+    tensors |= adaptive_avg_pool_case("adaptive_avg_pool_to_1x1", (2, 4, 7, 7), (1, 1))
+    tensors |= adaptive_avg_pool_case("adaptive_avg_pool_2x3_to_5x4", (1, 2, 2, 3), (5, 4))
     tensors = {k: v.detach().contiguous() for k, v in tensors.items()}
     save_file(tensors, OUT)
     print(f"wrote {len(tensors)} tensors to {OUT} (torch {torch.__version__})")

@@ -7,6 +7,8 @@
 - mlp_{f32,f16,bf16}.safetensors + mlp_io.safetensors: a small PyTorch MLP's state_dict in three
   precisions, an input batch and PyTorch's logits for it;
 - alexnet_state_dict.txt: name and shape of every entry of the classic AlexNet's state_dict;
+- batch_norm.safetensors: BatchNorm1d/2d in training (output, gradients of x, weight and bias,
+  the running statistics after the step) and then in evaluation;
 - batch_norm_state.safetensors: the state_dict of Conv2d + BatchNorm2d after three training-mode
   batches: parameters and the buffers running_mean, running_var and num_batches_tracked (int64).
 
@@ -83,6 +85,35 @@ def alexnet_names():
             f.write(f"{name} {','.join(map(str, tensor.shape))}\n")
 
 
+def batch_norm_cases():
+    torch.manual_seed(4)
+    tensors = {}
+    for name, layer, shape in [
+        ("bn2d", nn.BatchNorm2d(3), (4, 3, 5, 5)),
+        ("bn1d", nn.BatchNorm1d(6), (5, 6)),
+        ("bn1d_3d", nn.BatchNorm1d(2), (3, 2, 4)),
+    ]:
+        with torch.no_grad():
+            layer.weight.uniform_(0.5, 1.5)
+            layer.bias.uniform_(-0.5, 0.5)
+        x = (torch.randn(shape) * 2 + 1).requires_grad_()
+        g = torch.randn(shape)
+        tensors.update({f"{name}.x": x.detach().clone(), f"{name}.g": g,
+                        f"{name}.weight": layer.weight.detach().clone(),
+                        f"{name}.bias": layer.bias.detach().clone()})
+        layer.train()
+        y = layer(x)
+        (y * g).sum().backward()
+        tensors.update({f"{name}.y_train": y.detach(), f"{name}.dx": x.grad,
+                        f"{name}.dweight": layer.weight.grad, f"{name}.dbias": layer.bias.grad,
+                        f"{name}.running_mean": layer.running_mean.clone(),
+                        f"{name}.running_var": layer.running_var.clone()})
+        layer.eval()
+        with torch.no_grad():
+            tensors[f"{name}.y_eval"] = layer(x)
+    save_file({k: v.contiguous() for k, v in tensors.items()}, f"{OUT}/batch_norm.safetensors")
+
+
 def batch_norm_state():
     torch.manual_seed(3)
     model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3))
@@ -99,4 +130,5 @@ if __name__ == "__main__":
     checkpoint_cases()
     alexnet_names()
     batch_norm_state()
+    batch_norm_cases()
     print(f"wrote the nn fixtures to {OUT} (torch {torch.__version__})")

@@ -70,11 +70,13 @@ impl Var {
     ///
     /// Like every op method, this is `#[track_caller]`: a panic here (inputs from two tapes, a
     /// consumed tape) or in a tensor op points at the user's line, not at autograd's.
+    ///
+    /// `inputs` is usually an array (`[(self, rule(...))]`); `cat` passes a `Vec`, one per part.
     #[track_caller]
-    pub(crate) fn record<const N: usize>(
+    pub(crate) fn record<'a>(
         op: &'static str,
         value: Tensor,
-        inputs: [(&Var, GradFn); N],
+        inputs: impl IntoIterator<Item = (&'a Var, GradFn)>,
     ) -> Var {
         let mut tape: Option<Rc<TapeInner>> = None;
         let mut rules = Vec::new();

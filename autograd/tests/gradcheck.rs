@@ -167,6 +167,23 @@ fn relu() {
 }
 
 #[test]
+fn sigmoid_including_large_magnitudes() {
+    check(&[uniform(&[3, 5], -4.0, 4.0, 90)], |v| v[0].sigmoid());
+    // Far out on both sides the slope is tiny but must still be right (and finite): e⁻ˣ of a
+    // large x must not overflow on the way.
+    let large = Tensor::from_vec(vec![-90.0, -30.0, -12.0, 12.0, 30.0, 90.0], [6]);
+    check(std::slice::from_ref(&large), |v| v[0].sigmoid());
+    let y = Var::constant(large).sigmoid().into_value().to_vec();
+    assert!(y.iter().all(|v| (0.0..=1.0).contains(v)), "{y:?}");
+    assert!(
+        y[0] > 0.0,
+        "σ(−90) ≈ 8e−40 is a subnormal f32, not 0: {}",
+        y[0]
+    );
+    assert_eq!(y[5], 1.0);
+}
+
+#[test]
 fn fused_bias_relu() {
     // Inputs and biases chosen so that x + b stays away from 0 (ReLU's kink).
     let x = away_from_zero(&[2, 3, 4, 5], 80).mul_scalar(2.0);
@@ -213,6 +230,46 @@ fn reshape_permute_transpose() {
     check(std::slice::from_ref(&x), |v| v[0].flatten_from_1());
     check(std::slice::from_ref(&x), |v| v[0].permute(&[2, 0, 1]));
     check(&[x], |v| v[0].transpose(0, 2));
+}
+
+#[test]
+fn cat_along_axes_0_1_and_3_with_parts_of_different_sizes() {
+    for (axis, sizes) in [(0, [1, 3, 2]), (1, [2, 1, 3]), (3, [3, 2, 1])] {
+        let parts: Vec<Tensor> = sizes
+            .iter()
+            .enumerate()
+            .map(|(p, &size)| {
+                let mut dims = vec![2, 3, 2, 4];
+                dims[axis] = size;
+                uniform(&dims, -1.0, 1.0, 60 + p as u64)
+            })
+            .collect();
+        check(&parts, |v| Var::cat(v, axis));
+    }
+    // A part that contributes nothing along the axis gets an empty gradient.
+    let parts = [
+        uniform(&[2, 3], -1.0, 1.0, 64),
+        Tensor::zeros([2, 0]),
+        uniform(&[2, 1], -1.0, 1.0, 65),
+    ];
+    check(&parts, |v| Var::cat(v, 1));
+}
+
+#[test]
+fn cat_of_a_value_with_itself() {
+    // Both copies send their slab of the gradient back to the same input, which adds them.
+    check(&[uniform(&[2, 3], -1.0, 1.0, 66)], |v| {
+        Var::cat(&[v[0].clone(), v[0].mul_scalar(2.0)], 0)
+    });
+}
+
+#[test]
+fn narrow_along_each_axis() {
+    let x = uniform(&[3, 4, 5], -1.0, 1.0, 67);
+    check(std::slice::from_ref(&x), |v| v[0].narrow(0, 1, 2));
+    check(std::slice::from_ref(&x), |v| v[0].narrow(1, 0, 3));
+    check(std::slice::from_ref(&x), |v| v[0].narrow(2, 2, 3));
+    check(&[x], |v| v[0].narrow(2, 4, 1));
 }
 
 #[test]
@@ -325,6 +382,19 @@ fn avg_pool2d_with_padding_and_odd_sizes() {
     });
     check(&[uniform(&[1, 2, 5, 5], -1.0, 1.0, 46)], |v| {
         v[0].avg_pool2d(3, 1, 1)
+    });
+}
+
+#[test]
+fn adaptive_avg_pool2d_with_sizes_that_do_not_divide() {
+    // 7x5 → 3x2: rows 0..3, 2..5, 4..7 (windows share rows 2 and 4), columns 0..3, 2..5.
+    let x = uniform(&[2, 2, 7, 5], -1.0, 1.0, 47);
+    check(std::slice::from_ref(&x), |v| v[0].adaptive_avg_pool2d(3, 2));
+    // Global average pooling.
+    check(std::slice::from_ref(&x), |v| v[0].adaptive_avg_pool2d(1, 1));
+    // A larger output than input: windows of one pixel, repeated.
+    check(&[uniform(&[1, 2, 2, 3], -1.0, 1.0, 48)], |v| {
+        v[0].adaptive_avg_pool2d(5, 4)
     });
 }
 

@@ -264,7 +264,7 @@ fn defines_in_file(path: &Path, name: &str) -> bool {
     if path.extension().is_some_and(|e| e == "cu") {
         defines(&source, &["void"], name)
     } else {
-        defines(&source, &["fn", "struct", "trait", "enum"], name)
+        defines(&source, &["fn", "struct", "trait", "enum", "type"], name)
     }
 }
 
@@ -321,8 +321,20 @@ fn backend_methods() -> Vec<String> {
 fn exported(file: &str) -> Vec<String> {
     let source = read(&repo().join(file));
     let uses = source.lines().filter_map(|l| l.strip_prefix("pub use "));
-    let last = uses.filter_map(|path| path.trim_end_matches(';').rsplit("::").next());
-    last.map(String::from).collect()
+    uses.flat_map(|path| exported_names(path.trim_end_matches(';')))
+        .collect()
+}
+
+/// The names one `pub use` line exports: `conv2d::Conv2d` → `Conv2d`;
+/// `batch_norm::{BatchNorm1d, BatchNorm2d}` → both.
+fn exported_names(path: &str) -> Vec<String> {
+    let last = path.rsplit("::").next().unwrap_or(path);
+    let group = last.trim_start_matches('{').trim_end_matches('}');
+    group
+        .split(',')
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,7 +588,7 @@ fn check_name(
         let what = if target.ends_with(".cu") {
             format!("`void {short}(`")
         } else {
-            format!("`fn {short}` (or a struct, trait or enum)")
+            format!("`fn {short}` (or a struct, trait, enum or type alias)")
         };
         problems.push(format!(
             "{at}, column {column}: `{name}` is not defined in {} (no {what} there). Fix the \

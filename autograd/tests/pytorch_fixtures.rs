@@ -165,3 +165,54 @@ fn cross_entropy_matches_pytorch() {
         "grad_logits",
     );
 }
+
+/// One op of one input against its fixture: output and input gradient.
+fn check_unary(name: &str, f: impl Fn(&Var) -> Var) {
+    let fixtures = Fixtures::load();
+    let t = |suffix: &str| fixtures.tensor(&format!("{name}.{suffix}"));
+    let (out, grads) = run_with_grad_out(&[t("x")], &t("grad_out"), |v| f(&v[0]));
+    assert_close(&out, &t("out"), "output");
+    assert_close(&grads[0], &t("grad_x"), "grad_x");
+}
+
+#[test]
+fn sigmoid_including_large_magnitudes_matches_pytorch() {
+    check_unary("sigmoid", |x| x.sigmoid());
+}
+
+#[test]
+fn cat_of_three_parts_along_channels_matches_pytorch() {
+    let f = Fixtures::load();
+    let t = |suffix: &str| f.tensor(&format!("cat_dim1.{suffix}"));
+    let (out, grads) = run_with_grad_out(&[t("x0"), t("x1"), t("x2")], &t("grad_out"), |v| {
+        Var::cat(v, 1)
+    });
+    assert_close(&out, &t("out"), "output");
+    for (i, grad) in grads.iter().enumerate() {
+        assert_close(grad, &t(&format!("grad_x{i}")), &format!("grad_x{i}"));
+    }
+}
+
+#[test]
+fn narrow_matches_pytorch() {
+    check_unary("narrow_dim2", |x| x.narrow(2, 2, 4));
+}
+
+#[test]
+fn adaptive_avg_pool2d_7x5_to_3x2_matches_pytorch() {
+    check_unary("adaptive_avg_pool_7x5_to_3x2", |x| {
+        x.adaptive_avg_pool2d(3, 2)
+    });
+}
+
+#[test]
+fn adaptive_avg_pool2d_to_1x1_matches_pytorch() {
+    check_unary("adaptive_avg_pool_to_1x1", |x| x.adaptive_avg_pool2d(1, 1));
+}
+
+#[test]
+fn adaptive_avg_pool2d_to_a_larger_output_matches_pytorch() {
+    check_unary("adaptive_avg_pool_2x3_to_5x4", |x| {
+        x.adaptive_avg_pool2d(5, 4)
+    });
+}

@@ -1,13 +1,16 @@
 //! Pieces the examples share: the release-build warning, device choice, option checks, the
 //! training loop with its progress display, time estimate and Ctrl-C handling, and the per-epoch
-//! line.
+//! line; in `run`, the whole training command of `alexnet` and `train`.
 
 #![allow(dead_code)] // each example uses a different subset
 
 pub mod history;
+pub mod memory;
 pub mod pictures;
 pub mod plot;
 pub mod progress;
+pub mod resume;
+pub mod run;
 
 use progress::{human, ProgressView, RunClock};
 use rustgrad::autograd::{Tape, Var};

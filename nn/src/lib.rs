@@ -2,7 +2,9 @@
 //!
 //! Neural-network building blocks on top of [`autograd`]: the [`Module`] trait and layers,
 //! PyTorch's default initialisation, the cross-entropy loss, the SGD and Adam optimizers,
-//! Fashion-MNIST loading, safetensors checkpoints, and whole models (AlexNet, an MLP).
+//! Fashion-MNIST loading, safetensors checkpoints, and whole models (an MLP, AlexNet and the
+//! CNNs of *Dive into Deep Learning*: LeNet, VGG, NiN, GoogLeNet, LeNet with batch norm, ResNet-18,
+//! DenseNet).
 //!
 //! A training step:
 //! ```no_run

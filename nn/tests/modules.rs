@@ -1,7 +1,9 @@
 //! Layers, initialisation and the forward context.
 
 use autograd::{backward, Tape, Var};
-use nn::layers::{AvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential};
+use nn::layers::{
+    AdaptiveAvgPool2d, AvgPool2d, Conv2d, Dropout, Linear, MaxPool2d, ReLU, Sequential, Sigmoid,
+};
 use nn::{init, ForwardContext, Module};
 use tensor::{Rng, Tensor};
 
@@ -180,4 +182,83 @@ fn avg_pool2d_in_a_sequential_describes_itself_and_has_no_parameters() {
 fn avg_pool2d_refuses_an_input_that_is_not_nchw() {
     let x = Var::constant(Tensor::zeros([2, 8]));
     AvgPool2d::new(2, 2, 0).forward(&x, &mut ForwardContext::evaluation());
+}
+
+#[test]
+fn sigmoid_is_the_logistic_function_and_describes_itself() {
+    let tape = Tape::new();
+    let x = tape.leaf(Tensor::from_vec(vec![0.0, 2.0, -2.0, 100.0, -100.0], [5]));
+    let y = Sigmoid.forward(&x, &mut ForwardContext::evaluation());
+    let expected = [0.5, 0.880_797, 0.119_203, 1.0, 0.0];
+    for (v, e) in y.value().to_vec().iter().zip(expected) {
+        assert!((v - e).abs() < 1e-6, "{v} vs {e}");
+    }
+    // σ' = σ·(1 − σ): 1/4 at 0, and vanishing (not NaN) far out.
+    let grad = backward(&y.sum()).get(&x).unwrap().to_vec();
+    assert_eq!(grad[0], 0.25);
+    assert!((grad[1] - 0.104_994).abs() < 1e-6 && (grad[2] - 0.104_994).abs() < 1e-6);
+    assert!(grad[3].abs() < 1e-30 && grad[4].abs() < 1e-30, "{grad:?}");
+    assert_eq!(Sigmoid.describe(), "Sigmoid");
+    assert!(Sigmoid.parameters().is_empty());
+}
+
+#[test]
+fn adaptive_avg_pool2d_to_1x1_is_the_mean_of_each_channel() {
+    let pool = AdaptiveAvgPool2d::new(1, 1);
+    assert_eq!(pool.describe(), "AdaptiveAvgPool2d((1, 1))");
+    assert_eq!(
+        AdaptiveAvgPool2d::new(3, 2).describe(),
+        "AdaptiveAvgPool2d((3, 2))"
+    );
+    // Channel 0 holds 0..15, channel 1 holds 1 everywhere.
+    let mut values: Vec<f32> = (0..15).map(|v| v as f32).collect();
+    values.extend([1.0; 15]);
+    let tape = Tape::new();
+    let x = tape.leaf(Tensor::from_vec(values, [1, 2, 3, 5]));
+    let y = pool.forward(&x, &mut ForwardContext::evaluation());
+    assert_eq!(y.dims(), &[1, 2, 1, 1]);
+    assert_eq!(y.value().to_vec(), vec![7.0, 1.0]);
+    // Every pixel has weight 1/15 in its channel's mean.
+    let grad = backward(&y.sum()).get(&x).unwrap().to_vec();
+    assert!(
+        grad.iter().all(|&g| (g - 1.0 / 15.0).abs() < 1e-7),
+        "{grad:?}"
+    );
+}
+
+#[test]
+fn adaptive_avg_pool2d_windows_follow_floor_and_ceil() {
+    // One row of 5: to 3 outputs, windows 0..2, 1..4, 3..5 (floor(i·5/3) .. ceil((i+1)·5/3)).
+    let x = Var::constant(Tensor::from_vec(
+        vec![1.0, 2.0, 3.0, 4.0, 5.0],
+        [1, 1, 1, 5],
+    ));
+    let y = AdaptiveAvgPool2d::new(1, 3).forward(&x, &mut ForwardContext::evaluation());
+    assert_eq!(y.value().to_vec(), vec![1.5, 3.0, 4.5]);
+}
+
+#[test]
+#[should_panic(expected = "AdaptiveAvgPool2d((1, 1)): expected input [N, C, H, W], got [2, 8]")]
+fn adaptive_avg_pool2d_refuses_an_input_that_is_not_nchw() {
+    let x = Var::constant(Tensor::zeros([2, 8]));
+    AdaptiveAvgPool2d::new(1, 1).forward(&x, &mut ForwardContext::evaluation());
+}
+
+#[test]
+fn max_pool2d_with_padding_keeps_the_size_halved_as_in_resnet() {
+    // ResNet's stem pool: kernel 3, stride 2, padding 1 turns 8x8 into 4x4 (and 7x7 into 4x4);
+    // padding never wins, even over negative values.
+    let pool = MaxPool2d::with_padding(3, 2, 1);
+    assert_eq!(pool.describe(), "MaxPool2d(kernel 3, stride 2, padding 1)");
+    assert_eq!(
+        MaxPool2d::new(3, 2).describe(),
+        "MaxPool2d(kernel 3, stride 2, padding 0)"
+    );
+    let x = Var::constant(Tensor::full([1, 1, 8, 8], -1.0));
+    let y = pool.forward(&x, &mut ForwardContext::evaluation());
+    assert_eq!(y.dims(), &[1, 1, 4, 4]);
+    assert_eq!(y.value().to_vec(), vec![-1.0; 16]);
+    let x = Var::constant(Tensor::zeros([2, 3, 7, 7]));
+    let y = pool.forward(&x, &mut ForwardContext::evaluation());
+    assert_eq!(y.dims(), &[2, 3, 4, 4]);
 }

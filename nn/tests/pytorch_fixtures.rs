@@ -4,6 +4,7 @@
 
 use autograd::Var;
 use nn::checkpoint;
+use nn::layers::BatchNorm;
 use nn::models::{AlexNet, Mlp};
 use nn::optim::{Adam, Optimizer, Sgd};
 use nn::{ForwardContext, Module, Parameter, ParameterGradients};
@@ -144,4 +145,75 @@ fn alexnet_parameters_are_named_and_shaped_like_pytorchs_state_dict() {
         .collect();
     assert_eq!(ours, expected.lines().collect::<Vec<_>>());
     assert_eq!(model.parameter_count(), 46_764_746);
+}
+
+/// One batch-norm layer from the fixture's case `name`: a training step (output, gradients of
+/// the input, weight and bias for the loss Σ y·g, running statistics after), then evaluation.
+fn check_batch_norm<const D: usize>(name: &str) {
+    let f = load("batch_norm.safetensors");
+    let t = |key: &str| f[&format!("{name}.{key}")].clone();
+    let mut layer = BatchNorm::<D>::new(t("weight").numel());
+    layer.weight.value = t("weight");
+    layer.bias.value = t("bias");
+    // The input as a parameter, so that the training context reports its gradient too.
+    let x = Parameter::new(t("x"));
+    let mut ctx = ForwardContext::training(0);
+    let input = ctx.parameter("x", &x);
+    let y = layer.forward(&input, &mut ctx);
+    let loss = y.mul(&Var::constant(t("g"))).sum();
+    let gradients = ctx.backward(&loss);
+    assert_close(
+        y.value(),
+        &t("y_train"),
+        1e-5,
+        &format!("{name} training output"),
+    );
+    let gradient = |p: &Parameter| gradients.get(p).unwrap().clone();
+    assert_close(&gradient(&x), &t("dx"), 1e-4, &format!("{name} dx"));
+    assert_close(
+        &gradient(&layer.weight),
+        &t("dweight"),
+        1e-4,
+        &format!("{name} dweight"),
+    );
+    assert_close(
+        &gradient(&layer.bias),
+        &t("dbias"),
+        1e-5,
+        &format!("{name} dbias"),
+    );
+    let running_mean = layer.running_mean.get();
+    assert_close(
+        &running_mean,
+        &t("running_mean"),
+        1e-6,
+        &format!("{name} running_mean"),
+    );
+    let running_var = layer.running_var.get();
+    assert_close(
+        &running_var,
+        &t("running_var"),
+        1e-5,
+        &format!("{name} running_var"),
+    );
+    assert_eq!(layer.num_batches_tracked.get().to_vec(), [1.0]);
+
+    let y = layer.forward(&Var::constant(t("x")), &mut ForwardContext::evaluation());
+    assert_close(
+        y.value(),
+        &t("y_eval"),
+        1e-5,
+        &format!("{name} evaluation output"),
+    );
+}
+
+#[test]
+fn batch_norm_2d_matches_pytorch_in_training_and_evaluation() {
+    check_batch_norm::<2>("bn2d");
+}
+
+#[test]
+fn batch_norm_1d_matches_pytorch_in_training_and_evaluation() {
+    check_batch_norm::<1>("bn1d");
+    check_batch_norm::<1>("bn1d_3d");
 }

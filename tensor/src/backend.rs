@@ -22,6 +22,8 @@ pub enum UnaryOp {
     Powf(f32),
     AddScalar(f32),
     MulScalar(f32),
+    /// `1 / (1 + e⁻ˣ)`, computed so that no large |x| overflows (see [`sigmoid`]).
+    Sigmoid,
 }
 
 impl UnaryOp {
@@ -43,6 +45,7 @@ impl UnaryOp {
             UnaryOp::Powf(e) => x.powf(e),
             UnaryOp::AddScalar(s) => x + s,
             UnaryOp::MulScalar(s) => x * s,
+            UnaryOp::Sigmoid => sigmoid(x),
         }
     }
 }
@@ -54,6 +57,20 @@ pub fn relu(x: f32) -> f32 {
         x
     } else {
         0.0
+    }
+}
+
+/// The logistic function `σ(x) = 1 / (1 + e⁻ˣ)`, written so that the exponential is never of a
+/// large positive number: for x ≥ 0 as `1 / (1 + e⁻ˣ)`, for x < 0 as `eˣ / (1 + eˣ)` (the same
+/// value, multiplied through by `eˣ`). Both forms then take `e` of a number ≤ 0, which lies in
+/// (0, 1]: no overflow, and tiny results for very negative x keep their precision instead of
+/// becoming `1 / ∞`. NaN stays NaN.
+pub fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
     }
 }
 
@@ -200,6 +217,43 @@ impl Pool2dGeometry {
     }
 }
 
+/// Sizes of an adaptive average-pooling over NCHW input: the output size is given, and output
+/// row `i` averages input rows `floor(i·H/out_h) .. ceil((i + 1)·H/out_h)` (columns likewise), as
+/// `torch.nn.functional.adaptive_avg_pool2d`. Windows may differ in size and overlap by a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdaptivePool2dGeometry {
+    pub batch: usize,
+    pub channels: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+impl AdaptivePool2dGeometry {
+    pub fn planes(&self) -> usize {
+        self.batch * self.channels
+    }
+
+    /// The input rows averaged by output row `out` (columns: `window(out, in_w, out_w)`):
+    /// `floor(out·input/outputs) .. ceil((out + 1)·input/outputs)`.
+    pub fn window(out: usize, input: usize, outputs: usize) -> std::ops::Range<usize> {
+        let start = out * input / outputs;
+        let end = ((out + 1) * input).div_ceil(outputs);
+        start..end
+    }
+
+    /// The output rows whose windows contain input row `v`, the inverse of
+    /// [`window`](Self::window): output `o` contains `v` when `floor(o·input/outputs) ≤ v`, i.e.
+    /// `o < (v + 1)·outputs/input`, and `ceil((o + 1)·input/outputs) > v`, i.e.
+    /// `o ≥ floor(v·outputs/input)`.
+    pub fn covering_outputs(v: usize, input: usize, outputs: usize) -> std::ops::Range<usize> {
+        let first = v * outputs / input;
+        let last = ((v + 1) * outputs).div_ceil(input).min(outputs);
+        first..last
+    }
+}
+
 /// Hyper-parameters of one Adam step, as `torch.optim.Adam` (L2 weight decay added to the
 /// gradient; `step` counts from 1 and drives the bias corrections).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -297,6 +351,13 @@ pub trait Backend: Sized {
     /// A contiguous copy with axes reordered: output axis `i` is input axis `axes[i]`.
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self;
 
+    /// Joins `parts` along one axis: part `p` is viewed as `[outer, lens[p], inner]`, the result
+    /// is `[outer, Σ lens, inner]` with the parts side by side along the middle axis (a part may
+    /// be empty). `parts` is not empty and all parts are on one device.
+    fn cat(parts: &[&Self], lens: &[usize], outer: usize, inner: usize) -> Self;
+    /// The slab `start .. start + len` of the middle axis of `layout`: `[outer, len, inner]`.
+    fn narrow(&self, layout: AxisLayout, start: usize, len: usize) -> Self;
+
     // Reductions along one axis: the output has `outer × inner` elements.
     fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self;
     fn argmax(&self, layout: AxisLayout) -> Self::Indices;
@@ -322,6 +383,13 @@ pub trait Backend: Sized {
     /// `self` is the output gradient; each input gathers `dy / kernel²` from every window that
     /// covers it.
     fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Self;
+
+    // Adaptive average-pooling: the window of each output is worked out from the sizes alone
+    // (`AdaptivePool2dGeometry::window`), and divides by its own size.
+    fn adaptive_avg_pool2d(&self, geometry: &AdaptivePool2dGeometry) -> Self;
+    /// `self` is the output gradient; each input gathers `dy / window size` from every window
+    /// that contains it.
+    fn adaptive_avg_pool2d_backward(&self, geometry: &AdaptivePool2dGeometry) -> Self;
 
     // Softmax family along one axis.
     fn softmax(&self, layout: AxisLayout) -> Self;

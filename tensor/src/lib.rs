@@ -22,8 +22,9 @@ mod storage;
 mod tensor;
 
 pub use backend::{
-    AdamStep, AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry,
-    GatherImages, GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamStep, AdamUpdate, AdaptivePool2dGeometry, AxisLayout, Backend, BinaryOp, BroadcastShapes,
+    Conv2dGeometry, GatherImages, GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep,
+    UnaryOp,
 };
 pub use device::Device;
 pub use error::{Error, Result};

@@ -6,8 +6,9 @@
 //! a new kernel costs one line here.
 
 use crate::backend::{
-    AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry, GatherImages,
-    GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamUpdate, AdaptivePool2dGeometry, AxisLayout, Backend, BinaryOp, BroadcastShapes,
+    Conv2dGeometry, GatherImages, GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep,
+    UnaryOp,
 };
 use crate::cpu::CpuStorage;
 #[cfg(feature = "cuda")]
@@ -218,6 +219,39 @@ impl Backend for Storage {
         dispatch!(Storage(s) = self => Storage(s.permute(shape, axes)))
     }
 
+    fn cat(parts: &[&Self], lens: &[usize], outer: usize, inner: usize) -> Self {
+        // Any number of operands, so not `dispatch!`: unwrap them into one list of the first
+        // part's device (`Tensor::cat` has checked that they share it).
+        match parts[0] {
+            Storage::Cpu(_) => {
+                let cpu: Vec<&CpuStorage> = parts
+                    .iter()
+                    .map(|part| match part {
+                        Storage::Cpu(buffer) => buffer,
+                        #[allow(unreachable_patterns)]
+                        _ => mixed_devices(),
+                    })
+                    .collect();
+                Storage::Cpu(CpuStorage::cat(&cpu, lens, outer, inner))
+            }
+            #[cfg(feature = "cuda")]
+            Storage::Cuda(_) => {
+                let cuda: Vec<&CudaStorage> = parts
+                    .iter()
+                    .map(|part| match part {
+                        Storage::Cuda(buffer) => buffer,
+                        _ => mixed_devices(),
+                    })
+                    .collect();
+                Storage::Cuda(CudaStorage::cat(&cuda, lens, outer, inner))
+            }
+        }
+    }
+
+    fn narrow(&self, layout: AxisLayout, start: usize, len: usize) -> Self {
+        dispatch!(Storage(s) = self => Storage(s.narrow(layout, start, len)))
+    }
+
     fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self {
         dispatch!(Storage(s) = self => Storage(s.reduce(op, layout)))
     }
@@ -270,6 +304,14 @@ impl Backend for Storage {
 
     fn avg_pool2d_backward(&self, g: &Pool2dGeometry) -> Self {
         dispatch!(Storage(dy) = self => Storage(dy.avg_pool2d_backward(g)))
+    }
+
+    fn adaptive_avg_pool2d(&self, g: &AdaptivePool2dGeometry) -> Self {
+        dispatch!(Storage(x) = self => Storage(x.adaptive_avg_pool2d(g)))
+    }
+
+    fn adaptive_avg_pool2d_backward(&self, g: &AdaptivePool2dGeometry) -> Self {
+        dispatch!(Storage(dy) = self => Storage(dy.adaptive_avg_pool2d_backward(g)))
     }
 
     fn softmax(&self, layout: AxisLayout) -> Self {

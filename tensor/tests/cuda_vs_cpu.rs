@@ -21,6 +21,11 @@ fn elementwise_ops() {
     same_on_both(device, &[positive], 1e-5, "powf", |v| v[0].powf(1.7));
     same_on_both(device, from_ref(&x), 0.0, "relu", |v| v[0].relu());
     same_on_both(device, from_ref(&x), 0.0, "step", |v| v[0].step());
+    same_on_both(device, from_ref(&x), 1e-6, "sigmoid", |v| v[0].sigmoid());
+    let large = Tensor::from_vec(vec![-100.0, -90.0, -30.0, 30.0, 90.0, 100.0], [6]);
+    same_on_both(device, &[large], 1e-6, "sigmoid of large |x|", |v| {
+        v[0].sigmoid()
+    });
     same_on_both(device, from_ref(&x), 1e-6, "scalars", |v| {
         v[0].mul_scalar(3.0).add_scalar(-0.5)
     });
@@ -68,6 +73,39 @@ fn layout_and_reductions() {
         });
     }
     same_on_both(device, &[x], 1e-5, "sum all", |v| v[0].sum());
+}
+
+#[test]
+fn cat_and_narrow_along_every_axis() {
+    let Some(device) = gpu() else { return };
+    for axis in 0..4 {
+        // Three parts of sizes 2, 0 and 3 along `axis`.
+        let parts: Vec<Tensor> = [2, 0, 3]
+            .iter()
+            .enumerate()
+            .map(|(p, &size)| {
+                let mut dims = vec![2, 3, 4, 5];
+                dims[axis] = size;
+                random(&dims, 30 + p as u64)
+            })
+            .collect();
+        same_on_both(device, &parts, 0.0, &format!("cat axis {axis}"), |v| {
+            Tensor::cat(v, axis)
+        });
+        let x = random(&[2, 3, 4, 5], 33);
+        let (start, len) = (1, x.dims()[axis] - 1);
+        same_on_both(
+            device,
+            from_ref(&x),
+            0.0,
+            &format!("narrow axis {axis}"),
+            |v| v[0].narrow(axis, start, len),
+        );
+        let g = x.narrow(axis, start, len);
+        same_on_both(device, &[g], 0.0, &format!("narrow backward {axis}"), |v| {
+            v[0].narrow_backward(axis, start, x.dims()[axis])
+        });
+    }
 }
 
 #[test]
@@ -173,6 +211,28 @@ fn avg_pooling_forward_and_backward() {
         let dy = random(g.output_shape().dims(), 17);
         same_on_both(device, &[dy], 1e-6, &format!("{what} backward"), |v| {
             v[0].avg_pool2d_backward(&g)
+        });
+    }
+}
+
+#[test]
+fn adaptive_avg_pooling_forward_and_backward() {
+    let Some(device) = gpu() else { return };
+    for (shape, out_h, out_w) in [
+        ([2, 3, 7, 5], 3, 2),
+        ([2, 3, 7, 7], 1, 1),
+        ([1, 2, 13, 13], 6, 6),
+        ([1, 2, 2, 3], 5, 4),
+    ] {
+        let x = random(&shape, 18);
+        let what = format!("adaptive avg pool {shape:?} to {out_h}x{out_w}");
+        same_on_both(device, from_ref(&x), 1e-6, &what, |v| {
+            v[0].adaptive_avg_pool2d(out_h, out_w)
+        });
+        let g = tensor::AdaptivePool2dGeometry::from_shape(x.shape(), out_h, out_w);
+        let dy = random(g.output_shape().dims(), 19);
+        same_on_both(device, &[dy], 1e-6, &format!("{what} backward"), |v| {
+            v[0].adaptive_avg_pool2d_backward(&g)
         });
     }
 }

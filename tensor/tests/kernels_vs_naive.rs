@@ -2,8 +2,11 @@
 //! sizes, batch 1, strides and padding.
 
 use tensor::cpu::conv_algorithm::ConvAlgorithm;
-use tensor::cpu::{conv, elementwise, gemm, pool, winograd};
-use tensor::{BinaryOp, BroadcastShapes, Conv2dGeometry, GemmSpec, Pool2dGeometry, Rng, Shape};
+use tensor::cpu::{conv, elementwise, gemm, layout, pool, winograd};
+use tensor::{
+    AdaptivePool2dGeometry, AxisLayout, BinaryOp, BroadcastShapes, Conv2dGeometry, GemmSpec,
+    Pool2dGeometry, Rng, Shape,
+};
 
 fn random_vec(len: usize, rng: &mut Rng) -> Vec<f32> {
     (0..len).map(|_| rng.uniform(-1.0, 1.0)).collect()
@@ -241,6 +244,77 @@ fn avg_pool2d_matches_naive() {
             &pool::avg_pool2d_backward_naive(&dy, &g),
             &format!("case {case} {g:?} backward"),
         );
+    }
+}
+
+#[test]
+fn adaptive_avg_pool2d_matches_naive() {
+    let mut rng = Rng::new(15);
+    // Random sizes, outputs smaller and larger than the input; then the book's cases: global
+    // pooling, and 7x5 → 3x2 where windows share a row.
+    let mut cases: Vec<(Shape, usize, usize)> = (0..40)
+        .map(|_| {
+            let input = Shape::new([
+                1 + rng.below(3),
+                1 + rng.below(3),
+                1 + rng.below(12),
+                1 + rng.below(12),
+            ]);
+            (input, 1 + rng.below(8), 1 + rng.below(8))
+        })
+        .collect();
+    cases.push((Shape::new([2, 3, 7, 7]), 1, 1));
+    cases.push((Shape::new([1, 2, 7, 5]), 3, 2));
+    cases.push((Shape::new([1, 1, 2, 3]), 5, 7));
+    for (case, (input, out_h, out_w)) in cases.into_iter().enumerate() {
+        let g = AdaptivePool2dGeometry::from_shape(&input, out_h, out_w);
+        let x = random_vec(input.numel(), &mut rng);
+        let out = pool::adaptive_avg_pool2d(&x, &g);
+        let what = format!("case {case} {g:?}");
+        assert_close(&out, &pool::adaptive_avg_pool2d_naive(&x, &g), &what);
+        // The fast backward gathers per input, the naive one scatters per output.
+        let dy = random_vec(out.len(), &mut rng);
+        assert_close(
+            &pool::adaptive_avg_pool2d_backward(&dy, &g),
+            &pool::adaptive_avg_pool2d_backward_naive(&dy, &g),
+            &format!("{what} backward"),
+        );
+    }
+}
+
+#[test]
+fn cat_and_narrow_match_naive() {
+    let mut rng = Rng::new(16);
+    for case in 0..40 {
+        let (outer, inner) = (rng.below(4), rng.below(6));
+        // Up to four parts, some of them empty along the axis.
+        let lens: Vec<usize> = (0..1 + rng.below(4)).map(|_| rng.below(5)).collect();
+        let values: Vec<Vec<f32>> = lens
+            .iter()
+            .map(|&len| random_vec(outer * len * inner, &mut rng))
+            .collect();
+        let parts: Vec<&[f32]> = values.iter().map(|v| v.as_slice()).collect();
+        let what = format!("case {case}: outer {outer}, lens {lens:?}, inner {inner}");
+        let joined = layout::cat(&parts, &lens, outer, inner);
+        assert_eq!(
+            joined,
+            layout::cat_naive(&parts, &lens, outer, inner),
+            "{what}"
+        );
+        // Each part comes back out of the joined tensor.
+        let total: usize = lens.iter().sum();
+        let l = AxisLayout {
+            outer,
+            len: total,
+            inner,
+        };
+        let mut start = 0;
+        for (p, &len) in lens.iter().enumerate() {
+            let slab = layout::narrow(&joined, l, start, len);
+            assert_eq!(slab, layout::narrow_naive(&joined, l, start, len), "{what}");
+            assert_eq!(slab, values[p], "{what}: part {p}");
+            start += len;
+        }
     }
 }
 

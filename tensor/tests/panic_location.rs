@@ -52,6 +52,18 @@ fn shape_panics_report_the_callers_line() {
     });
     assert_reported_at_expected_line(|| {
         panics_on_next_line(line!());
+        a.adaptive_avg_pool2d(1, 1);
+    });
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
+        Tensor::cat(&[a.clone(), b.clone()], 0);
+    });
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
+        a.narrow(1, 2, 2);
+    });
+    assert_reported_at_expected_line(|| {
+        panics_on_next_line(line!());
         a.reshape([4, 2]);
     });
     // Sizes that overflow usize are refused at the caller's line too, in every build.

@@ -77,6 +77,71 @@ fn avg_pool2d_backward_with_a_wrong_gradient_shape() {
 }
 
 #[test]
+#[should_panic(expected = "adaptive_avg_pool2d: input [2, 3, 8]: input must be [N, C, H, W]")]
+fn adaptive_avg_pool2d_on_a_3d_tensor() {
+    Tensor::zeros([2, 3, 8]).adaptive_avg_pool2d(1, 1);
+}
+
+#[test]
+#[should_panic(
+    expected = "adaptive_avg_pool2d: input [1, 2, 4, 4]: output size 0x3: need at least 1x1"
+)]
+fn adaptive_avg_pool2d_to_an_empty_output() {
+    Tensor::zeros([1, 2, 4, 4]).adaptive_avg_pool2d(0, 3);
+}
+
+#[test]
+#[should_panic(
+    expected = "adaptive_avg_pool2d: input [1, 2, 0, 4]: H and W must not be 0 (an empty window has no mean)"
+)]
+fn adaptive_avg_pool2d_of_an_empty_image() {
+    Tensor::zeros([1, 2, 0, 4]).adaptive_avg_pool2d(1, 1);
+}
+
+#[test]
+#[should_panic(
+    expected = "cat: part 1 has shape [2, 4, 5] but part 0 has [2, 3, 4]: sizes must match except along axis 1 (they differ along axis 2)"
+)]
+fn cat_with_mismatched_shapes() {
+    Tensor::cat(&[Tensor::zeros([2, 3, 4]), Tensor::zeros([2, 4, 5])], 1);
+}
+
+#[test]
+#[should_panic(
+    expected = "cat: part 2 has shape [2, 3] of rank 2, but part 0 has [2, 3, 4] of rank 3"
+)]
+fn cat_with_mismatched_ranks() {
+    let part = Tensor::zeros([2, 3, 4]);
+    Tensor::cat(&[part.clone(), part, Tensor::zeros([2, 3])], 0);
+}
+
+#[test]
+#[should_panic(expected = "cat: axis 2 does not exist in shape [2, 3] (rank 2)")]
+fn cat_along_a_missing_axis() {
+    Tensor::cat(&[Tensor::zeros([2, 3]), Tensor::zeros([2, 3])], 2);
+}
+
+#[test]
+#[should_panic(expected = "cat: no tensors to join (expected a non-empty list)")]
+fn cat_of_nothing() {
+    Tensor::cat(&[], 0);
+}
+
+#[test]
+#[should_panic(
+    expected = "narrow: positions 2..5 are out of range of axis 1 (size 4) of shape [3, 4]"
+)]
+fn narrow_past_the_end() {
+    Tensor::zeros([3, 4]).narrow(1, 2, 3);
+}
+
+#[test]
+#[should_panic(expected = "narrow: axis 2 does not exist in shape [3, 4] (rank 2)")]
+fn narrow_along_a_missing_axis() {
+    Tensor::zeros([3, 4]).narrow(2, 0, 1);
+}
+
+#[test]
 #[should_panic(expected = "reshape: cannot view shape [2, 3] (6 elements) as [4, 2] (8 elements)")]
 fn reshape_to_a_different_size() {
     Tensor::zeros([2, 3]).reshape([4, 2]);

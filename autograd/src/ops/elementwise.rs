@@ -146,6 +146,21 @@ impl Var {
         Var::record("relu", out, [(self, rule(move |g| g.mul(&saved.step())))])
     }
 
+    /// `σ(x) = 1 / (1 + e⁻ˣ)`: ∂/∂x = σ(x)·(1 − σ(x)), computed from the output itself.
+    #[track_caller]
+    pub fn sigmoid(&self) -> Var {
+        let out = self.value().sigmoid();
+        let saved = out.clone();
+        Var::record(
+            "sigmoid",
+            out,
+            [(
+                self,
+                rule(move |g| g.mul(&saved.neg().add_scalar(1.0)).mul(&saved)),
+            )],
+        )
+    }
+
     /// `y = max(x + b, 0)` with `b` broadcast along `axis` (a layer's bias and ReLU, fused):
     /// ∂L/∂x = g where y > 0 (else 0), and ∂L/∂b sums that over every axis but `axis`.
     #[track_caller]

@@ -2,7 +2,7 @@
 
 use crate::var::rule;
 use crate::Var;
-use tensor::Shape;
+use tensor::{Shape, Tensor};
 
 impl Var {
     /// Same elements, new shape: the gradient is reshaped back.
@@ -48,6 +48,35 @@ impl Var {
             "transpose",
             out,
             [(self, rule(move |g| g.transpose(axis_a, axis_b)))],
+        )
+    }
+
+    /// `torch.cat(parts, dim=axis)`: each part's gradient is its own slab of `g`, the positions
+    /// along `axis` that the part filled.
+    #[track_caller]
+    pub fn cat(parts: &[Var], axis: usize) -> Var {
+        let values: Vec<Tensor> = parts.iter().map(|p| p.value().clone()).collect();
+        let out = Tensor::cat(&values, axis);
+        let mut start = 0;
+        let mut inputs = Vec::with_capacity(parts.len());
+        for part in parts {
+            let (from, len) = (start, part.dims()[axis]);
+            inputs.push((part, rule(move |g| g.narrow(axis, from, len))));
+            start += len;
+        }
+        Var::record("cat", out, inputs)
+    }
+
+    /// `x.narrow(axis, start, len)`: the gradient is `g` put back at positions `start..` along
+    /// `axis`, zeros elsewhere (the positions left out did not affect the output).
+    #[track_caller]
+    pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Var {
+        let out = self.value().narrow(axis, start, len);
+        let size = self.dims()[axis];
+        Var::record(
+            "narrow",
+            out,
+            [(self, rule(move |g| g.narrow_backward(axis, start, size)))],
         )
     }
 }

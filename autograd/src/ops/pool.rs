@@ -1,11 +1,12 @@
 //! Pooling. Max-pooling: each output gradient flows to the input its window picked. Overlapping
 //! windows (kernel > stride) can pick the same input, whose gradient is then the sum.
 //! Average-pooling: each output is `Σ window / kernel²`, so each input of a window gets
-//! `dy / kernel²`, summed over the (possibly overlapping) windows that cover it.
+//! `dy / kernel²`, summed over the (possibly overlapping) windows that cover it. Adaptive
+//! average-pooling likewise, with each window's own size in place of kernel².
 
 use crate::var::rule;
 use crate::Var;
-use tensor::Pool2dGeometry;
+use tensor::{AdaptivePool2dGeometry, Pool2dGeometry};
 
 impl Var {
     /// `torch.nn.functional.max_pool2d(x, kernel, stride, padding)`.
@@ -34,6 +35,22 @@ impl Var {
             out,
             // ∂out/∂x = 1/kernel² for every x in the window: dy / kernel² goes to each of them.
             [(self, rule(move |g| g.avg_pool2d_backward(&geometry)))],
+        )
+    }
+
+    /// `torch.nn.functional.adaptive_avg_pool2d(x, (out_h, out_w))`.
+    #[track_caller]
+    pub fn adaptive_avg_pool2d(&self, out_h: usize, out_w: usize) -> Var {
+        let out = self.value().adaptive_avg_pool2d(out_h, out_w);
+        let geometry = AdaptivePool2dGeometry::from_shape(self.shape(), out_h, out_w);
+        Var::record(
+            "adaptive_avg_pool2d",
+            out,
+            // ∂out/∂x = 1/|window| for every x in the window: dy / |window| goes to each of them.
+            [(
+                self,
+                rule(move |g| g.adaptive_avg_pool2d_backward(&geometry)),
+            )],
         )
     }
 }

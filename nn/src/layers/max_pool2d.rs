@@ -9,11 +9,18 @@ pub struct MaxPool2d {
 }
 
 impl MaxPool2d {
+    /// `nn.MaxPool2d(kernel, stride)`: no padding (AlexNet's kernel 3, stride 2).
     pub fn new(kernel: usize, stride: usize) -> Self {
+        MaxPool2d::with_padding(kernel, stride, 0)
+    }
+
+    /// `nn.MaxPool2d(kernel, stride, padding)`: the input is padded with −∞ (padding never
+    /// wins), as GoogLeNet's and ResNet's kernel 3, stride 2, padding 1.
+    pub fn with_padding(kernel: usize, stride: usize, padding: usize) -> Self {
         MaxPool2d {
             kernel,
             stride,
-            padding: 0,
+            padding,
         }
     }
 }

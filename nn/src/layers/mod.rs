@@ -1,6 +1,8 @@
 //! The layers of a convolutional network, one per file.
 
+mod adaptive_avg_pool2d;
 mod avg_pool2d;
+mod batch_norm;
 mod conv2d;
 mod dropout;
 mod flatten;
@@ -8,8 +10,11 @@ mod linear;
 mod max_pool2d;
 mod relu;
 mod sequential;
+mod sigmoid;
 
+pub use adaptive_avg_pool2d::AdaptiveAvgPool2d;
 pub use avg_pool2d::AvgPool2d;
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv2d::Conv2d;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
@@ -17,6 +22,7 @@ pub use linear::Linear;
 pub use max_pool2d::MaxPool2d;
 pub use relu::ReLU;
 pub use sequential::Sequential;
+pub use sigmoid::Sigmoid;
 
 use crate::{ForwardContext, Parameter};
 use autograd::Var;

@@ -18,8 +18,9 @@ pub mod threads;
 pub mod winograd;
 
 use crate::backend::{
-    AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry, GatherImages,
-    GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamUpdate, AdaptivePool2dGeometry, AxisLayout, Backend, BinaryOp, BroadcastShapes,
+    Conv2dGeometry, GatherImages, GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep,
+    UnaryOp,
 };
 use crate::Shape;
 use conv_algorithm::ConvAlgorithm;
@@ -53,6 +54,15 @@ impl Backend for CpuStorage {
 
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         CpuStorage(layout::permute(&self.0, shape, axes))
+    }
+
+    fn cat(parts: &[&Self], lens: &[usize], outer: usize, inner: usize) -> Self {
+        let parts: Vec<&[f32]> = parts.iter().map(|p| p.0.as_slice()).collect();
+        CpuStorage(layout::cat(&parts, lens, outer, inner))
+    }
+
+    fn narrow(&self, layout: AxisLayout, start: usize, len: usize) -> Self {
+        CpuStorage(layout::narrow(&self.0, layout, start, len))
     }
 
     fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self {
@@ -102,6 +112,14 @@ impl Backend for CpuStorage {
 
     fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Self {
         CpuStorage(pool::avg_pool2d_backward(&self.0, geometry))
+    }
+
+    fn adaptive_avg_pool2d(&self, geometry: &AdaptivePool2dGeometry) -> Self {
+        CpuStorage(pool::adaptive_avg_pool2d(&self.0, geometry))
+    }
+
+    fn adaptive_avg_pool2d_backward(&self, geometry: &AdaptivePool2dGeometry) -> Self {
+        CpuStorage(pool::adaptive_avg_pool2d_backward(&self.0, geometry))
     }
 
     fn softmax(&self, layout: AxisLayout) -> Self {

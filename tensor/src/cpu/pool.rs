@@ -1,11 +1,11 @@
-//! 2-D pooling on the CPU: max-pooling (with the argmax kept for the backward pass) and
-//! average-pooling.
+//! 2-D pooling on the CPU: max-pooling (with the argmax kept for the backward pass),
+//! average-pooling and adaptive average-pooling.
 //!
 //! Windows may overlap (kernel 3, stride 2 in AlexNet): an input pixel can be the maximum of
 //! several windows, so the backward pass must *add* each window's gradient onto its argmax; an
 //! input pixel under several average windows gets a share of each.
 
-use crate::backend::Pool2dGeometry;
+use crate::backend::{AdaptivePool2dGeometry, Pool2dGeometry};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -208,5 +208,112 @@ pub fn avg_pool2d_backward_naive(grad_out: &[f32], g: &Pool2dGeometry) -> Vec<f3
     let mut dx = vec![0.0; g.planes() * g.in_h * g.in_w];
     let divisor = (g.kernel * g.kernel) as f32;
     for_each_tap(g, |out, input| dx[input] += grad_out[out] / divisor);
+    dx
+}
+
+/// Adaptive average-pooling forward over every (n, c) plane in parallel: output `(oy, ox)` is
+/// the mean of its window (`AdaptivePool2dGeometry::window` along each axis), divided by that
+/// window's own size. Windows of different outputs may differ in size and share a row or column.
+pub fn adaptive_avg_pool2d(x: &[f32], g: &AdaptivePool2dGeometry) -> Vec<f32> {
+    let (in_plane, out_plane) = (g.in_h * g.in_w, g.out_h * g.out_w);
+    let mut out = vec![0.0; g.planes() * out_plane];
+    out.par_chunks_mut(out_plane.max(1))
+        .zip(x.par_chunks(in_plane.max(1)))
+        .for_each(|(out, plane)| {
+            for oy in 0..g.out_h {
+                let rows = AdaptivePool2dGeometry::window(oy, g.in_h, g.out_h);
+                for ox in 0..g.out_w {
+                    let cols = AdaptivePool2dGeometry::window(ox, g.in_w, g.out_w);
+                    let mut sum = 0.0;
+                    for iy in rows.clone() {
+                        for ix in cols.clone() {
+                            sum += plane[iy * g.in_w + ix];
+                        }
+                    }
+                    out[oy * g.out_w + ox] = sum / (rows.len() * cols.len()) as f32;
+                }
+            }
+        });
+    out
+}
+
+/// Adaptive average-pooling backward as a gather, every (n, c) plane in parallel: each input
+/// pixel sums `dy / window size` over the windows that contain it (found by
+/// `AdaptivePool2dGeometry::covering_outputs`, in the CUDA kernel's order).
+pub fn adaptive_avg_pool2d_backward(grad_out: &[f32], g: &AdaptivePool2dGeometry) -> Vec<f32> {
+    let (in_plane, out_plane) = (g.in_h * g.in_w, g.out_h * g.out_w);
+    let mut dx = vec![0.0; g.planes() * in_plane];
+    dx.par_chunks_mut(in_plane.max(1))
+        .zip(grad_out.par_chunks(out_plane.max(1)))
+        .for_each(|(dx, dy)| {
+            for iy in 0..g.in_h {
+                let rows = AdaptivePool2dGeometry::covering_outputs(iy, g.in_h, g.out_h);
+                for ix in 0..g.in_w {
+                    let cols = AdaptivePool2dGeometry::covering_outputs(ix, g.in_w, g.out_w);
+                    let mut sum = 0.0;
+                    for oy in rows.clone() {
+                        let height = AdaptivePool2dGeometry::window(oy, g.in_h, g.out_h).len();
+                        for ox in cols.clone() {
+                            let width = AdaptivePool2dGeometry::window(ox, g.in_w, g.out_w).len();
+                            sum += dy[oy * g.out_w + ox] / (height * width) as f32;
+                        }
+                    }
+                    dx[iy * g.in_w + ix] = sum;
+                }
+            }
+        });
+    dx
+}
+
+/// Reference forward: the definition written out, window bounds by floor and ceil of the
+/// fractions `i·H/out` in f64 (not the integer formulas of the fast kernel).
+pub fn adaptive_avg_pool2d_naive(x: &[f32], g: &AdaptivePool2dGeometry) -> Vec<f32> {
+    let bounds = |i: usize, input: usize, outputs: usize| {
+        let start = (i as f64 * input as f64 / outputs as f64).floor() as usize;
+        let end = ((i + 1) as f64 * input as f64 / outputs as f64).ceil() as usize;
+        (start, end)
+    };
+    let mut out = Vec::with_capacity(g.planes() * g.out_h * g.out_w);
+    for plane in 0..g.planes() {
+        for oy in 0..g.out_h {
+            let (y0, y1) = bounds(oy, g.in_h, g.out_h);
+            for ox in 0..g.out_w {
+                let (x0, x1) = bounds(ox, g.in_w, g.out_w);
+                let mut sum = 0.0;
+                for iy in y0..y1 {
+                    for ix in x0..x1 {
+                        sum += x[(plane * g.in_h + iy) * g.in_w + ix];
+                    }
+                }
+                out.push(sum / ((y1 - y0) * (x1 - x0)) as f32);
+            }
+        }
+    }
+    out
+}
+
+/// Reference backward, as a scatter: each output hands `dy / window size` to every input of its
+/// window.
+pub fn adaptive_avg_pool2d_backward_naive(
+    grad_out: &[f32],
+    g: &AdaptivePool2dGeometry,
+) -> Vec<f32> {
+    let mut dx = vec![0.0; g.planes() * g.in_h * g.in_w];
+    let mut dy = grad_out.iter();
+    for plane in 0..g.planes() {
+        for oy in 0..g.out_h {
+            let rows = AdaptivePool2dGeometry::window(oy, g.in_h, g.out_h);
+            for ox in 0..g.out_w {
+                let cols = AdaptivePool2dGeometry::window(ox, g.in_w, g.out_w);
+                let share =
+                    dy.next().expect("one gradient per output") / (rows.len() * cols.len()) as f32;
+                for iy in rows.clone() {
+                    for ix in cols.clone() {
+                        dx[(plane * g.in_h + iy) * g.in_w + ix] += share;
+                    }
+                }
+            }
+        }
+    }
     dx
 }

@@ -20,12 +20,13 @@ pub enum UnaryCode {
     Powf = 6,
     AddScalar = 7,
     MulScalar = 8,
+    Sigmoid = 9,
 }
 
 impl UnaryCode {
     /// Every variant, for the test that compares them with common.cuh.
     #[cfg(test)]
-    pub const ALL: [UnaryCode; 9] = [
+    pub const ALL: [UnaryCode; 10] = [
         UnaryCode::Neg,
         UnaryCode::Exp,
         UnaryCode::Log,
@@ -35,6 +36,7 @@ impl UnaryCode {
         UnaryCode::Powf,
         UnaryCode::AddScalar,
         UnaryCode::MulScalar,
+        UnaryCode::Sigmoid,
     ];
 
     /// The kernel's code for `op`, and its scalar parameter (0 where it has none).
@@ -49,6 +51,7 @@ impl UnaryCode {
             UnaryOp::Powf(e) => (UnaryCode::Powf, e),
             UnaryOp::AddScalar(s) => (UnaryCode::AddScalar, s),
             UnaryOp::MulScalar(s) => (UnaryCode::MulScalar, s),
+            UnaryOp::Sigmoid => (UnaryCode::Sigmoid, 0.0),
         }
     }
 }

@@ -33,8 +33,9 @@ pub use error::describe as describe_error;
 pub use memory::{DeviceBuffer, Span};
 
 use crate::backend::{
-    AdamUpdate, AxisLayout, Backend, BinaryOp, BroadcastShapes, Conv2dGeometry, GatherImages,
-    GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep, UnaryOp,
+    AdamUpdate, AdaptivePool2dGeometry, AxisLayout, Backend, BinaryOp, BroadcastShapes,
+    Conv2dGeometry, GatherImages, GemmSpec, Pool2dGeometry, ReduceOp, ResizeGeometry, SgdStep,
+    UnaryOp,
 };
 use crate::Shape;
 use std::sync::Arc;
@@ -79,6 +80,14 @@ impl Backend for CudaStorage {
 
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         layout::permute(self, shape, axes)
+    }
+
+    fn cat(parts: &[&Self], lens: &[usize], outer: usize, inner: usize) -> Self {
+        layout::cat(parts, lens, outer, inner)
+    }
+
+    fn narrow(&self, layout: AxisLayout, start: usize, len: usize) -> Self {
+        layout::narrow(self, layout, start, len)
     }
 
     fn reduce(&self, op: ReduceOp, layout: AxisLayout) -> Self {
@@ -132,6 +141,14 @@ impl Backend for CudaStorage {
 
     fn avg_pool2d_backward(&self, geometry: &Pool2dGeometry) -> Self {
         pool::avg_pool2d_backward(self, geometry)
+    }
+
+    fn adaptive_avg_pool2d(&self, geometry: &AdaptivePool2dGeometry) -> Self {
+        pool::adaptive_avg_pool2d(self, geometry)
+    }
+
+    fn adaptive_avg_pool2d_backward(&self, geometry: &AdaptivePool2dGeometry) -> Self {
+        pool::adaptive_avg_pool2d_backward(self, geometry)
     }
 
     fn softmax(&self, layout: AxisLayout) -> Self {

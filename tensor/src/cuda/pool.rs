@@ -1,9 +1,9 @@
-//! Max- and average-pooling on the GPU (kernels/pool.cu), forward and backward. The CPU versions
-//! are in `cpu/pool.rs`.
+//! Max-, average- and adaptive average-pooling on the GPU (kernels/pool.cu), forward and
+//! backward. The CPU versions are in `cpu/pool.rs`.
 
 use super::launch::{Launch, Sizes};
 use super::{CudaIndices, CudaStorage};
-use crate::backend::Pool2dGeometry;
+use crate::backend::{AdaptivePool2dGeometry, Pool2dGeometry};
 
 /// `struct PoolGeom` of kernels/common.cuh.
 fn pool_geom(g: &Pool2dGeometry) -> Sizes<8> {
@@ -72,6 +72,38 @@ pub fn avg_pool2d_backward(dy: &CudaStorage, g: &Pool2dGeometry) -> CudaStorage 
     let dx = CudaStorage::uninit(dy.device(), n);
     let geometry = pool_geom(g);
     Launch::grid_stride(dy.device(), "avg_pool2d_backward", n)
+        .arg(&dx.all())
+        .arg(&dy.all())
+        .arg(&geometry)
+        .run();
+    dx
+}
+
+/// `struct AdaptivePoolGeom` of kernels/common.cuh.
+fn adaptive_pool_geom(g: &AdaptivePool2dGeometry) -> Sizes<5> {
+    let sizes = [g.planes(), g.in_h, g.in_w, g.out_h, g.out_w];
+    Sizes::new(sizes, "pooling size")
+}
+
+/// The mean of each adaptive window (each divided by its own size).
+pub fn adaptive_avg_pool2d(x: &CudaStorage, g: &AdaptivePool2dGeometry) -> CudaStorage {
+    let n = g.planes() * g.out_h * g.out_w;
+    let out = CudaStorage::uninit(x.device(), n);
+    let geometry = adaptive_pool_geom(g);
+    Launch::grid_stride(x.device(), "adaptive_avg_pool2d", n)
+        .arg(&out.all())
+        .arg(&x.all())
+        .arg(&geometry)
+        .run();
+    out
+}
+
+/// Each input pixel gathers `dy / window size` from the adaptive windows that contain it.
+pub fn adaptive_avg_pool2d_backward(dy: &CudaStorage, g: &AdaptivePool2dGeometry) -> CudaStorage {
+    let n = g.planes() * g.in_h * g.in_w;
+    let dx = CudaStorage::uninit(dy.device(), n);
+    let geometry = adaptive_pool_geom(g);
+    Launch::grid_stride(dy.device(), "adaptive_avg_pool2d_backward", n)
         .arg(&dx.all())
         .arg(&dy.all())
         .arg(&geometry)

@@ -92,6 +92,12 @@ impl Tensor {
         self.unary(UnaryOp::Relu)
     }
 
+    /// The logistic function `1 / (1 + e⁻ˣ)`, as `torch.sigmoid`; no overflow for large |x| (see
+    /// [`sigmoid`](crate::backend::sigmoid)).
+    pub fn sigmoid(&self) -> Tensor {
+        self.unary(UnaryOp::Sigmoid)
+    }
+
     /// `max(self + bias, 0)` with `bias` (one value per channel) added along `axis`: a layer's bias
     /// and ReLU in one pass (axis 1 for both `[N, C, H, W]` and `[N, features]`).
     #[track_caller]

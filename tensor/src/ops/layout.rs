@@ -1,6 +1,9 @@
-//! Changing how elements are arranged: reshape (shares storage), permute and transpose (copy).
+//! Changing how elements are arranged: reshape (shares storage), permute and transpose (copy),
+//! joining tensors along an axis (cat) and cutting a slab out of one (narrow).
 
-use crate::backend::Backend;
+use super::assert_same_device;
+use crate::backend::{AxisLayout, Backend};
+use crate::storage::Storage;
 use crate::{Shape, Tensor};
 
 impl Tensor {
@@ -57,5 +60,98 @@ impl Tensor {
         let mut axes: Vec<usize> = (0..self.rank()).collect();
         axes.swap(axis_a, axis_b);
         self.permute(&axes)
+    }
+
+    /// Joins `parts` along `axis`, as `torch.cat(parts, dim=axis)`: all parts have the same rank
+    /// and the same sizes except along `axis`, where the result's size is the sum of theirs. A
+    /// part may have size 0 along `axis` (it adds nothing).
+    #[track_caller]
+    pub fn cat(parts: &[Tensor], axis: usize) -> Tensor {
+        let Some(first) = parts.first() else {
+            panic!("cat: no tensors to join (expected a non-empty list)");
+        };
+        assert!(
+            axis < first.rank(),
+            "cat: axis {axis} does not exist in shape {} (rank {})",
+            first.shape(),
+            first.rank()
+        );
+        for (p, part) in parts.iter().enumerate().skip(1) {
+            assert_same_device("cat", first, part);
+            assert!(
+                part.rank() == first.rank(),
+                "cat: part {p} has shape {} of rank {}, but part 0 has {} of rank {}",
+                part.shape(),
+                part.rank(),
+                first.shape(),
+                first.rank()
+            );
+            let differs =
+                (0..first.rank()).find(|&a| a != axis && part.dims()[a] != first.dims()[a]);
+            if let Some(a) = differs {
+                panic!(
+                    "cat: part {p} has shape {} but part 0 has {}: sizes must match except along axis {axis} (they differ along axis {a})",
+                    part.shape(),
+                    first.shape()
+                );
+            }
+        }
+        let lens: Vec<usize> = parts.iter().map(|p| p.dims()[axis]).collect();
+        let mut dims = first.dims().to_vec();
+        dims[axis] = lens
+            .iter()
+            .fold(0usize, |sum, &len| sum.saturating_add(len));
+        let shape = Shape::new(dims);
+        if let Err(why) = shape.try_numel() {
+            panic!("cat: the result {shape} {why}");
+        }
+        let (outer, _, inner) = shape.split_at_axis(axis);
+        let storages: Vec<&Storage> = parts.iter().map(|p| p.storage()).collect();
+        Tensor::from_storage(Storage::cat(&storages, &lens, outer, inner), shape)
+    }
+
+    /// The `len` positions from `start` along `axis`, as `Tensor.narrow(axis, start, len)`
+    /// (a copy here, not a view).
+    #[track_caller]
+    pub fn narrow(&self, axis: usize, start: usize, len: usize) -> Tensor {
+        assert!(
+            axis < self.rank(),
+            "narrow: axis {axis} does not exist in shape {} (rank {})",
+            self.shape(),
+            self.rank()
+        );
+        let size = self.dims()[axis];
+        assert!(
+            start <= size && len <= size - start,
+            "narrow: positions {start}..{} are out of range of axis {axis} (size {size}) of shape {}",
+            start.saturating_add(len),
+            self.shape()
+        );
+        let mut dims = self.dims().to_vec();
+        dims[axis] = len;
+        let layout = AxisLayout::of(self.shape(), axis);
+        Tensor::from_storage(self.storage().narrow(layout, start, len), Shape::new(dims))
+    }
+
+    /// Gradient of [`narrow`](Self::narrow): `self` (the output gradient) put back at positions
+    /// `start..` along `axis` of a tensor whose size there is `size`, with zeros elsewhere: the
+    /// `cat` of zeros, `self` and zeros.
+    #[track_caller]
+    pub fn narrow_backward(&self, axis: usize, start: usize, size: usize) -> Tensor {
+        assert!(
+            axis < self.rank() && start <= size && self.dims()[axis] <= size - start,
+            "narrow backward: output gradient {} does not fit at {start} along axis {axis} of size {size}",
+            self.shape()
+        );
+        let zeros = |len: usize| {
+            let mut dims = self.dims().to_vec();
+            dims[axis] = len;
+            let shape = Shape::new(dims);
+            let storage = Storage::full(shape.numel(), 0.0, self.device())
+                .expect("the device already holds `self`");
+            Tensor::from_storage(storage, shape)
+        };
+        let after = size - start - self.dims()[axis];
+        Tensor::cat(&[zeros(start), self.clone(), zeros(after)], axis)
     }
 }

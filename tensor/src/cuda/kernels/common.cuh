@@ -27,16 +27,22 @@ struct Strides6 {
     u32 b[MAX_RANK];      // second input's stride per output axis
 };
 
-// Convolution, pooling and resize sizes (built by `conv_geom` in ../conv.rs, `pool_geom` in
-// ../pool.rs and `resize_geom` in ../resize.rs). A resize's `images` are image planes, or the
-// images picked from a dataset.
+// Convolution, pooling and resize sizes (built by `conv_geom` in ../conv.rs, `pool_geom` and
+// `adaptive_pool_geom` in ../pool.rs and `resize_geom` in ../resize.rs). A resize's `images` are
+// image planes, or the images picked from a dataset.
 struct ConvGeom { u32 C, H, W, kh, kw, stride, padding, OH, OW; };
 struct PoolGeom { u32 planes, H, W, kernel, stride, padding, OH, OW; };
+struct AdaptivePoolGeom { u32 planes, H, W, OH, OW; };
 struct ResizeGeom { u32 images, H, W, OH, OW; };
+
+// A copy between two tensors viewed as [outer, axis, inner] (layout of `Slab` in ../layout.rs):
+// positions x_start .. x_start + len of x's axis (of size x_len) go to positions
+// out_start .. out_start + len of out's axis (of size out_len), in every outer block.
+struct Slab { u32 len, inner, x_len, x_start, out_len, out_start; };
 
 // Which operation a kernel performs. Each enum mirrors a `#[repr(u32)]` Rust enum of the same
 // name and values (the test `kernel_enums_mirror_common_cuh` in ../mod.rs compares them).
-enum class UnaryCode : u32 { Neg = 0, Exp = 1, Log = 2, Sqrt = 3, Relu = 4, Step = 5, Powf = 6, AddScalar = 7, MulScalar = 8 };
+enum class UnaryCode : u32 { Neg = 0, Exp = 1, Log = 2, Sqrt = 3, Relu = 4, Step = 5, Powf = 6, AddScalar = 7, MulScalar = 8, Sigmoid = 9 };
 enum class BinaryCode : u32 { Add = 0, Sub = 1, Mul = 2, Div = 3 };
 enum class ReduceCode : u32 { Sum = 0, Max = 1 };
 enum class SoftmaxKind : u32 { Softmax = 0, LogSoftmax = 1 };

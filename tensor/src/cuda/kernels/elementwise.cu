@@ -6,6 +6,13 @@
 // max(v, 0), except that NaN stays NaN, as in PyTorch (fmaxf would return 0 and hide it).
 __device__ float relu(float v) { return v > 0.0f || isnan(v) ? v : 0.0f; }
 
+// 1 / (1 + e^-v) without overflow: e is only ever taken of -|v| (as sigmoid in ../../backend.rs).
+__device__ float sigmoid(float v) {
+    if (v >= 0.0f) return 1.0f / (1.0f + expf(-v));
+    float e = expf(v);
+    return e / (1.0f + e);
+}
+
 __device__ float unary_op(UnaryCode op, float v, float param) {
     switch (op) {
         case UnaryCode::Neg: return -v;
@@ -17,6 +24,7 @@ __device__ float unary_op(UnaryCode op, float v, float param) {
         case UnaryCode::Powf: return powf(v, param);
         case UnaryCode::AddScalar: return v + param;
         case UnaryCode::MulScalar: return v * param;
+        case UnaryCode::Sigmoid: return sigmoid(v);
     }
     return NAN;   // not reached: the Rust enum has no other values
 }

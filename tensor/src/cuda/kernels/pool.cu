@@ -1,5 +1,5 @@
-// Max- and average-pooling over [planes, H, W]; max-pooling's indices are positions within the
-// plane, as in PyTorch.
+// Max-, average- and adaptive average-pooling over [planes, H, W]; max-pooling's indices are
+// positions within the plane, as in PyTorch.
 // Launched from ../pool.rs.
 
 // A range [first, end) of rows or columns.
@@ -80,4 +80,49 @@ extern "C" __global__ void avg_pool2d(float *out, const float *x, PoolGeom g) {
 extern "C" __global__ void avg_pool2d_backward(float *dx, const float *dy, PoolGeom g) {
     float divisor = (float)(g.kernel * g.kernel);
     FOR_EACH_INDEX(j, (u64)g.planes * g.H * g.W) dx[j] = gather_from_windows(j, dy, nullptr, divisor, g);
+}
+
+// Adaptive average-pooling (F.adaptive_avg_pool2d): output o of `outputs` averages inputs
+// floor(o·input/outputs) .. ceil((o + 1)·input/outputs) - 1 (AdaptivePool2dGeometry::window in
+// ../../backend.rs), each window divided by its own size.
+__device__ u64 adaptive_start(u64 o, u64 input, u64 outputs) { return o * input / outputs; }
+__device__ u64 adaptive_end(u64 o, u64 input, u64 outputs) { return ((o + 1) * input + outputs - 1) / outputs; }
+
+extern "C" __global__ void adaptive_avg_pool2d(float *out, const float *x, AdaptivePoolGeom g) {
+    u32 planes = g.planes, H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    FOR_EACH_INDEX(j, (u64)planes * OH * OW) {
+        u64 ox = j % OW, oy = (j / OW) % OH, plane = j / ((u64)OW * OH);
+        const float *p = x + plane * H * W;
+        u64 y0 = adaptive_start(oy, H, OH), y1 = adaptive_end(oy, H, OH);
+        u64 x0 = adaptive_start(ox, W, OW), x1 = adaptive_end(ox, W, OW);
+        float sum = 0.0f;
+        for (u64 iy = y0; iy < y1; ++iy) {
+            for (u64 ix = x0; ix < x1; ++ix) sum += p[iy * W + ix];
+        }
+        out[j] = sum / (float)((y1 - y0) * (x1 - x0));
+    }
+}
+
+// Backward as a gather: each input pixel sums dy / window size over the windows that contain it,
+// outputs floor(v·outputs/input) .. ceil((v + 1)·outputs/input) - 1 along each axis
+// (AdaptivePool2dGeometry::covering_outputs); no atomics, deterministic.
+extern "C" __global__ void adaptive_avg_pool2d_backward(float *dx, const float *dy, AdaptivePoolGeom g) {
+    u32 planes = g.planes, H = g.H, W = g.W, OH = g.OH, OW = g.OW;
+    FOR_EACH_INDEX(j, (u64)planes * H * W) {
+        u64 at = j % ((u64)H * W), plane = j / ((u64)H * W);
+        u64 iy = at / W, ix = at % W;
+        u64 oy0 = iy * OH / H, oy1 = ((iy + 1) * OH + H - 1) / H;
+        u64 ox0 = ix * OW / W, ox1 = ((ix + 1) * OW + W - 1) / W;
+        if (oy1 > OH) oy1 = OH;
+        if (ox1 > OW) ox1 = OW;
+        float sum = 0.0f;
+        for (u64 oy = oy0; oy < oy1; ++oy) {
+            u64 height = adaptive_end(oy, H, OH) - adaptive_start(oy, H, OH);
+            for (u64 ox = ox0; ox < ox1; ++ox) {
+                u64 width = adaptive_end(ox, W, OW) - adaptive_start(ox, W, OW);
+                sum += dy[(plane * OH + oy) * OW + ox] / (float)(height * width);
+            }
+        }
+        dx[j] = sum;
+    }
 }
