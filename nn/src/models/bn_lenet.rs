@@ -14,12 +14,10 @@
 //! `running_mean`, `running_var`, `num_batches_tracked`, as in PyTorch's `state_dict`.
 
 use super::CLASSES;
+use crate::init;
 use crate::layers::{
     AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Flatten, Linear, Sequential, Sigmoid,
 };
-use crate::module::prefixed;
-use crate::{init, Buffer, ForwardContext, Module, Parameter};
-use autograd::Var;
 use tensor::Rng;
 
 pub struct BnLeNet {
@@ -54,21 +52,5 @@ impl BnLeNet {
     }
 }
 
-impl Module for BnLeNet {
-    fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let _net = ctx.enter("net");
-        self.net.forward(input, ctx)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        prefixed("net", self.net.parameters())
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        prefixed("net", self.net.parameters_mut())
-    }
-
-    fn buffers(&self) -> Vec<(String, &Buffer)> {
-        prefixed("net", self.net.buffers())
-    }
-}
+// `Module`: the layers in `net`, named `net.…` (see `wraps_net!`).
+super::wraps_net!(BnLeNet);

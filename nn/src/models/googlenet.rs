@@ -202,21 +202,5 @@ impl GoogLeNet {
     }
 }
 
-impl Module for GoogLeNet {
-    fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let _net = ctx.enter("net");
-        self.net.forward(input, ctx)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        prefixed("net", self.net.parameters())
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        prefixed("net", self.net.parameters_mut())
-    }
-
-    fn buffers(&self) -> Vec<(String, &Buffer)> {
-        prefixed("net", self.net.buffers())
-    }
-}
+// `Module`: the layers in `net`, named `net.…` (see `wraps_net!`).
+super::wraps_net!(GoogLeNet);

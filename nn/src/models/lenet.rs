@@ -11,10 +11,8 @@
 //! named `net.0.weight`, `net.3.*`, `net.7.*`, `net.9.*`, `net.11.*` as in PyTorch.
 
 use super::CLASSES;
+use crate::init;
 use crate::layers::{AvgPool2d, Conv2d, Flatten, Linear, Sequential, Sigmoid};
-use crate::module::prefixed;
-use crate::{init, Buffer, ForwardContext, Module, Parameter};
-use autograd::Var;
 use tensor::Rng;
 
 pub struct LeNet {
@@ -45,21 +43,5 @@ impl LeNet {
     }
 }
 
-impl Module for LeNet {
-    fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let _net = ctx.enter("net");
-        self.net.forward(input, ctx)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        prefixed("net", self.net.parameters())
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        prefixed("net", self.net.parameters_mut())
-    }
-
-    fn buffers(&self) -> Vec<(String, &Buffer)> {
-        prefixed("net", self.net.buffers())
-    }
-}
+// `Module`: the layers in `net`, named `net.…` (see `wraps_net!`).
+super::wraps_net!(LeNet);

@@ -3,9 +3,7 @@
 //! hidden sizes. Parameter names follow that Sequential: `net.1.weight`, `net.3.weight`, ...
 
 use crate::layers::{Flatten, Linear, ReLU, Sequential};
-use crate::module::prefixed;
-use crate::{Buffer, ForwardContext, Module, Parameter};
-use autograd::Var;
+use crate::Module;
 use tensor::Rng;
 
 pub struct Mlp {
@@ -28,21 +26,5 @@ impl Mlp {
     }
 }
 
-impl Module for Mlp {
-    fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let _net = ctx.enter("net");
-        self.net.forward(input, ctx)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        prefixed("net", self.net.parameters())
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        prefixed("net", self.net.parameters_mut())
-    }
-
-    fn buffers(&self) -> Vec<(String, &Buffer)> {
-        prefixed("net", self.net.buffers())
-    }
-}
+// `Module`: the layers in `net`, named `net.…` (see `wraps_net!`).
+super::wraps_net!(Mlp);

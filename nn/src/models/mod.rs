@@ -90,3 +90,46 @@ pub fn build(name: &str, rng: &mut Rng) -> Option<Box<dyn Module>> {
     };
     Some(model)
 }
+
+/// The `Module` impl of a model that keeps all its layers in one field `net`, as the book's
+/// `d2l.Classifier` models (and the MLP) do: `wraps_net!(LeNet)` writes
+///
+/// ```text
+/// impl Module for LeNet {
+///     fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
+///         let _net = ctx.enter("net"); // layers report themselves as `net.3`, …
+///         self.net.forward(input, ctx)
+///     }
+///     fn parameters(&self) -> Vec<(String, &Parameter)> {
+///         prefixed("net", self.net.parameters()) // `net.0.weight`, as in PyTorch
+///     }
+///     // parameters_mut and buffers likewise
+/// }
+/// ```
+macro_rules! wraps_net {
+    ($model:ident) => {
+        impl $crate::Module for $model {
+            fn forward(
+                &self,
+                input: &autograd::Var,
+                ctx: &mut $crate::ForwardContext,
+            ) -> autograd::Var {
+                let _net = ctx.enter("net");
+                self.net.forward(input, ctx)
+            }
+
+            fn parameters(&self) -> Vec<(String, &$crate::Parameter)> {
+                $crate::prefixed("net", self.net.parameters())
+            }
+
+            fn parameters_mut(&mut self) -> Vec<(String, &mut $crate::Parameter)> {
+                $crate::prefixed("net", self.net.parameters_mut())
+            }
+
+            fn buffers(&self) -> Vec<(String, &$crate::Buffer)> {
+                $crate::prefixed("net", self.net.buffers())
+            }
+        }
+    };
+}
+use wraps_net;

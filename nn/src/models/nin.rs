@@ -19,10 +19,8 @@
 //! last block ends in a ReLU, so the class scores are never negative.
 
 use super::CLASSES;
+use crate::init;
 use crate::layers::{AdaptiveAvgPool2d, Conv2d, Dropout, Flatten, MaxPool2d, ReLU, Sequential};
-use crate::module::prefixed;
-use crate::{init, Buffer, ForwardContext, Module, Parameter};
-use autograd::Var;
 use tensor::Rng;
 
 pub struct NiN {
@@ -77,21 +75,5 @@ impl NiN {
     }
 }
 
-impl Module for NiN {
-    fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let _net = ctx.enter("net");
-        self.net.forward(input, ctx)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        prefixed("net", self.net.parameters())
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        prefixed("net", self.net.parameters_mut())
-    }
-
-    fn buffers(&self) -> Vec<(String, &Buffer)> {
-        prefixed("net", self.net.buffers())
-    }
-}
+// `Module`: the layers in `net`, named `net.…` (see `wraps_net!`).
+super::wraps_net!(NiN);

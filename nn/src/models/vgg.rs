@@ -16,9 +16,7 @@
 
 use super::CLASSES;
 use crate::layers::{Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential};
-use crate::module::prefixed;
-use crate::{init, Buffer, ForwardContext, Module, Parameter};
-use autograd::Var;
+use crate::{init, Module};
 use tensor::Rng;
 
 /// VGG-11's `((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))` with the channels divided by 4,
@@ -79,21 +77,5 @@ impl Vgg {
     }
 }
 
-impl Module for Vgg {
-    fn forward(&self, input: &Var, ctx: &mut ForwardContext) -> Var {
-        let _net = ctx.enter("net");
-        self.net.forward(input, ctx)
-    }
-
-    fn parameters(&self) -> Vec<(String, &Parameter)> {
-        prefixed("net", self.net.parameters())
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Parameter)> {
-        prefixed("net", self.net.parameters_mut())
-    }
-
-    fn buffers(&self) -> Vec<(String, &Buffer)> {
-        prefixed("net", self.net.buffers())
-    }
-}
+// `Module`: the layers in `net`, named `net.…` (see `wraps_net!`).
+super::wraps_net!(Vgg);
