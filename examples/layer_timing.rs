@@ -1,11 +1,12 @@
 //! Times what `scripts/compare_pytorch.py` puts next to PyTorch: one AlexNet conv layer's passes
-//! (as training runs them, with the algorithm `cpu::conv_algorithm` picks) or one AlexNet
-//! training step, and prints one `<part> <milliseconds>` line per part (the fastest of
+//! (as training runs them, with the algorithm `cpu::conv_algorithm` picks), one AlexNet
+//! training step, or one evaluation batch (forward in eval mode, nothing recorded), and prints one `<part> <milliseconds>` line per part (the fastest of
 //! `--repeats` runs). The script alternates calls to this and to PyTorch, so both meet the
 //! same machine load.
 //!
 //! `cargo run --release --example layer_timing -- --layer conv3 [--batch 32] [--repeats 5]`
 //! `cargo run --release --example layer_timing -- --layer step`
+//! `cargo run --release --example layer_timing -- --layer eval --batch 128`
 
 #[path = "common/mod.rs"]
 mod common;
@@ -22,8 +23,8 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(about = "Time one AlexNet conv layer (forward, gradients) or one training step")]
 struct Args {
-    /// conv1 … conv5, or step
-    #[arg(long, value_parser = ["conv1", "conv2", "conv3", "conv4", "conv5", "step"])]
+    /// conv1 … conv5, step (a training step) or eval (an evaluation batch)
+    #[arg(long, value_parser = ["conv1", "conv2", "conv3", "conv4", "conv5", "step", "eval"])]
     layer: String,
     /// Images per batch, at least 1
     #[arg(long, default_value_t = 32, value_parser = common::at_least_one)]
@@ -124,6 +125,21 @@ fn time_step(args: &Args, device: Device) -> Result<(), String> {
     Ok(())
 }
 
+/// One test batch as the example's evaluation runs it: eval mode (no dropout), no tape.
+fn time_eval(args: &Args, device: Device) -> Result<(), String> {
+    let mut rng = Rng::new(0);
+    let mut model = AlexNet::new(&mut rng);
+    model.to_device(device).map_err(|e| e.to_string())?;
+    let images = Tensor::rand_uniform([args.batch, 1, 224, 224], 0.0, 1.0, &mut rng);
+    let images = Var::constant(images.to(device).map_err(|e| e.to_string())?);
+    let ms = fastest_ms(args.repeats, device, || {
+        let logits = model.forward(&images, &mut ForwardContext::evaluation());
+        drop(black_box(logits));
+    });
+    println!("evaluation_batch {ms:.2}");
+    Ok(())
+}
+
 fn main() {
     let args = Args::parse();
     let device = match args.device.as_str() {
@@ -134,10 +150,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let result = if args.layer == "step" {
-        time_step(&args, device)
-    } else {
-        time_layer(&args, device)
+    let result = match args.layer.as_str() {
+        "step" => time_step(&args, device),
+        "eval" => time_eval(&args, device),
+        _ => time_layer(&args, device),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");

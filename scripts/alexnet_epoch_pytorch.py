@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 """The PyTorch reference for rustgrad's flagship: AlexNet on Fashion-MNIST at 224x224, batch 128,
-Adam lr 0.001, timed per epoch (training + test pass), on the GPU. Two pipelines:
+Adam lr 0.001, timed per epoch (training + test pass), on the GPU (or the CPU with --device cpu).
+Two pipelines:
 
   classic  the notebook way: a DataLoader with worker processes resizing each 28x28 image to
            224x224 on the CPU (torchvision's Resize when available), batches copied to the GPU;
   compute  the data uploaded once as bytes and resized per batch on the GPU: only compute.
 
     python3 scripts/alexnet_epoch_pytorch.py --mode compute --data-dir DIR [--epochs 1]
+    python3 scripts/alexnet_epoch_pytorch.py --device cpu --threads 2 --mode classic \
+        --limit-train 2048 --limit-test 1000
+
+On the CPU, peak_mib is this process's maximum resident set (the DataLoader's worker processes
+are not added: `scripts/compare_pytorch.py --pipeline` measures each side from outside).
 
 Prints one line per epoch like rustgrad's example and a final
 `RESULT <mode> seconds=<s> images_per_s=<x> peak_mib=<m> test_acc=<a>` line for gpu-check.sh.
 """
 import argparse
 import os
+import resource
 import time
 
 import torch
@@ -53,7 +60,8 @@ class ResizedFashionMnist(torch.utils.data.Dataset):
 
 def batches_classic(images, labels, size, batch, shuffle, workers, device):
     loader = torch.utils.data.DataLoader(ResizedFashionMnist(images, labels, size), batch_size=batch, shuffle=shuffle,
-                                         num_workers=workers, pin_memory=True, persistent_workers=False)
+                                         num_workers=workers, pin_memory=device.type == "cuda",
+                                         persistent_workers=False)
     for x, y in loader:
         yield x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
@@ -76,8 +84,13 @@ def main():
     parser.add_argument("--resize", type=int, default=224)
     parser.add_argument("--limit-train", type=int, help="train on the first N training images only")
     parser.add_argument("--limit-test", type=int, help="test on the first N test images only")
+    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    parser.add_argument("--threads", type=int, help="CPU threads of the training process (--device cpu)")
     args = parser.parse_args()
-    device = torch.device("cuda")
+    device = torch.device(args.device)
+    on_gpu = device.type == "cuda"
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     train_x, train_y = load(args.data_dir, "train")
     test_x, test_y = load(args.data_dir, "t10k")
@@ -93,9 +106,11 @@ def main():
 
     model = AlexNet().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    torch.cuda.reset_peak_memory_stats()
+    synchronize = torch.cuda.synchronize if on_gpu else (lambda: None)
+    if on_gpu:
+        torch.cuda.reset_peak_memory_stats()
     for epoch in range(1, args.epochs + 1):
-        torch.cuda.synchronize()
+        synchronize()
         start = time.perf_counter()
         model.train()
         loss_sum, correct, seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
@@ -113,12 +128,15 @@ def main():
         with torch.no_grad():
             for x, y in batches(test_x, test_y, False):
                 test_correct += (model(x).argmax(1) == y).sum()
-        torch.cuda.synchronize()
+        synchronize()
         seconds = time.perf_counter() - start
         test_acc = test_correct.item() / len(test_y)
         print(f"epoch {epoch}, train loss {loss_sum.item() / seen:.4f}, train acc {correct.item() / seen:.4f}, "
               f"test acc {test_acc:.4f}, time {seconds:.1f} sec", flush=True)
-    peak_mib = torch.cuda.max_memory_reserved() / 2**20
+    if on_gpu:
+        peak_mib = torch.cuda.max_memory_reserved() / 2**20
+    else:
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
     print(f"RESULT {args.mode} seconds={seconds:.2f} images_per_s={len(train_y) / seconds:.0f} "
           f"peak_mib={peak_mib:.0f} test_acc={test_acc:.4f}")
 

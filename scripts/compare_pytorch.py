@@ -5,6 +5,14 @@ threads (or on CUDA with --device cuda), printed as one table with ratios.
 
     python3 scripts/compare_pytorch.py [--rounds 3] [--repeats 5] [--device cpu]
     python3 scripts/compare_pytorch.py --device cuda --binary gpu-bundle/bin/layer_timing
+    python3 scripts/compare_pytorch.py --full      # everything issue #16's targets name (~15 min)
+
+--full adds, on the CPU: the training step at the classic batch of 128 too, one evaluation batch
+of 128 (eval mode, nothing recorded for backward), and the classic pipeline: the flagship example
+(`--epochs 1 --limit-train 2048 --limit-test 1000`) against `alexnet_epoch_pytorch.py --mode
+classic` (a DataLoader resizing on --threads worker processes), whole processes timed from outside
+with their peak resident memory (the largest process of each side: PyTorch's workers are not
+added, which favours PyTorch).
 
 Both sides are timed in alternation — PyTorch in this process, rustgrad by
 `cargo run --release --example layer_timing` — for --rounds rounds, so a busy machine slows
@@ -15,6 +23,7 @@ whose input (the images) needs none. Criterion's own numbers: `cargo bench --ben
 import argparse
 import os
 import subprocess
+import sys
 import time
 
 import torch
@@ -86,20 +95,68 @@ def pytorch_step(batch, device, repeats, sync):
     return fastest_seconds(step, repeats, sync)
 
 
-def rustgrad_seconds(binary, layer, args):
+def pytorch_eval(batch, device, repeats, sync):
+    torch.manual_seed(0)
+    model = AlexNet().to(device).eval()
+    x = torch.rand(batch, 1, 224, 224, device=device)
+
+    def forward():
+        with torch.no_grad():
+            model(x)
+
+    return fastest_seconds(forward, repeats, sync)
+
+
+def rustgrad_seconds(binary, layer, args, batch=None):
     """{part: seconds} from one run of the layer_timing example."""
-    command = [binary, "--layer", layer, "--batch", str(args.batch), "--repeats", str(args.repeats),
+    command = [binary, "--layer", layer, "--batch", str(batch or args.batch), "--repeats", str(args.repeats),
                "--device", args.device]
     environment = dict(os.environ, RAYON_NUM_THREADS=str(args.threads))
     output = subprocess.run(command, check=True, capture_output=True, text=True, env=environment).stdout
     return {part: float(ms) / 1e3 for part, ms in (line.split() for line in output.splitlines())}
 
 
-def build_layer_timing(root, device):
+def build_example(root, device, example="layer_timing"):
     features = ["--features", "cuda"] if device == "cuda" else []
-    subprocess.run(["cargo", "build", "--release", "--example", "layer_timing", *features],
+    subprocess.run(["cargo", "build", "--release", "--example", example, *features],
                    check=True, cwd=root)
-    return os.path.join(root, "target", "release", "examples", "layer_timing")
+    return os.path.join(root, "target", "release", "examples", example)
+
+
+def whole_process(command, environment=None):
+    """{wall: seconds, peak: bytes} of one run of `command`, its output thrown away."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
+    # ru_maxrss is in KiB on Linux: the largest resident set of this process (or of a child it waited for).
+    return {"wall": wall, "peak": usage.ru_maxrss * 1024}
+
+
+def pipeline_commands(root, args):
+    """(PyTorch's, rustgrad's) commands for the classic pipeline's limited epoch on the CPU."""
+    limits = ["--limit-train", str(args.limit_train), "--limit-test", str(args.limit_test)]
+    theirs = [sys.executable, os.path.join(root, "scripts", "alexnet_epoch_pytorch.py"), "--device", "cpu",
+              "--mode", "classic", "--threads", str(args.threads), "--workers", str(args.threads), *limits]
+    ours = [build_example(root, "cpu", "alexnet"), "--device", "cpu", "--epochs", "1", "--batch-size", "128",
+            "--threads", str(args.threads), *limits]
+    return theirs, ours
+
+
+def print_pipeline(root, args):
+    theirs, ours = pipeline_commands(root, args)
+    best_theirs, best_ours = paired(args.pipeline_rounds, lambda: whole_process(theirs),
+                                    lambda: whole_process(ours))
+    print(f"classic pipeline: 1 epoch of {args.limit_train} images + {args.limit_test} test images, batch 128, "
+          f"whole processes, fastest/smallest of {args.pipeline_rounds} alternating runs")
+    print(f"{'pipeline':7} {'wall, s':17} {best_theirs['wall']:8.1f} {best_ours['wall']:8.1f} "
+          f"{ratio(best_ours['wall'], best_theirs['wall'])}")
+    mib = 2**20
+    print(f"{'pipeline':7} {'peak memory, MiB':17} {best_theirs['peak'] / mib:8.0f} {best_ours['peak'] / mib:8.0f} "
+          f"{ratio(best_ours['peak'], best_theirs['peak'])}")
 
 
 def paired(rounds, theirs, ours):
@@ -130,11 +187,18 @@ def main():
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--layers-only", action="store_true", help="skip the training step")
     parser.add_argument("--binary", help="a prebuilt layer_timing example (machines without cargo)")
+    parser.add_argument("--full", action="store_true",
+                        help="also the step at batch 128, an evaluation batch of 128 and the classic pipeline (CPU)")
+    parser.add_argument("--pipeline-rounds", type=int, default=2)
+    parser.add_argument("--limit-train", type=int, default=2048)
+    parser.add_argument("--limit-test", type=int, default=1000)
     args = parser.parse_args()
+    if args.full and args.device != "cpu":
+        parser.error("--full compares the CPU pipeline: use it with --device cpu")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
-    binary = args.binary or build_layer_timing(root, args.device)
+    binary = args.binary or build_example(root, args.device)
 
     print(f"PyTorch {torch.__version__} vs rustgrad, {args.device}, {args.threads} threads, "
           f"batch {args.batch}; fastest of {args.rounds}x{args.repeats} alternating runs, ms; "
@@ -148,14 +212,26 @@ def main():
         for part in PARTS:
             print(f"{layer[0]:7} {part:17} {ms(theirs[part])} {ms(ours[part])} "
                   f"{ratio(ours[part], theirs[part])}")
-    if not args.layers_only:
+    if args.layers_only:
+        return
+    step_batches = sorted({args.batch, 128}) if args.full else [args.batch]
+    for batch in step_batches:
         theirs, ours = paired(
             args.rounds,
-            lambda: {"training_step": pytorch_step(args.batch, args.device, args.repeats, sync)},
-            lambda: rustgrad_seconds(binary, "step", args))
+            lambda: {"training_step": pytorch_step(batch, args.device, args.repeats, sync)},
+            lambda: rustgrad_seconds(binary, "step", args, batch))
         step = "training_step"
-        print(f"{'AlexNet':7} {'training step':17} {ms(theirs[step])} {ms(ours[step])} "
+        print(f"{'AlexNet':7} {f'step, batch {batch}':17} {ms(theirs[step])} {ms(ours[step])} "
               f"{ratio(ours[step], theirs[step])}")
+    if args.full:
+        theirs, ours = paired(
+            args.rounds,
+            lambda: {"evaluation_batch": pytorch_eval(128, args.device, args.repeats, sync)},
+            lambda: rustgrad_seconds(binary, "eval", args, 128))
+        part = "evaluation_batch"
+        print(f"{'AlexNet':7} {'eval, batch 128':17} {ms(theirs[part])} {ms(ours[part])} "
+              f"{ratio(ours[part], theirs[part])}")
+        print_pipeline(root, args)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use tensor::{Shape, Tensor};
 
-/// Maps the gradient of an op's output to the gradient of one of its inputs.
-pub type GradFn = Box<dyn Fn(&Tensor) -> Tensor>;
+/// Maps the gradient of an op's output to the gradient of one of its inputs. It receives the
+/// gradient as a tensor of its own (a handle; the last rule of a node gets the node's gradient
+/// itself), so a rule may write its result over the gradient's buffer when nothing else holds it.
+pub type GradFn = Box<dyn Fn(Tensor) -> Tensor>;
 
 /// One recorded value: a leaf (no inputs) or an op's output with a rule per tracked input.
 pub(crate) struct Node {
@@ -171,8 +173,14 @@ pub fn backward(loss: &Var) -> Gradients {
             leaves.insert(id, grad);
             continue;
         }
-        for (input, grad_fn) in &node.inputs {
-            let contribution = grad_fn(&grad);
+        let mut grad = Some(grad);
+        let last = node.inputs.len() - 1;
+        for (k, (input, grad_fn)) in node.inputs.iter().enumerate() {
+            // The last rule gets the gradient itself, the others a handle on it (a clone of a
+            // tensor shares its buffer): a rule that can work in place then does so only when
+            // no other rule still needs the gradient.
+            let handed = if k == last { grad.take() } else { grad.clone() };
+            let contribution = grad_fn(handed.expect("the gradient is handed on once"));
             grads[*input] = Some(match grads[*input].take() {
                 Some(sum) => sum.add(&contribution),
                 None => contribution,

@@ -105,6 +105,12 @@ impl Var {
 
 /// Boxes a backward rule; keeps each op's definition short.
 pub(crate) fn rule(f: impl Fn(&Tensor) -> Tensor + 'static) -> GradFn {
+    Box::new(move |g| f(&g))
+}
+
+/// Boxes a backward rule that takes the gradient's handle, so that it can pass it on as it is
+/// or write over its buffer (see [`GradFn`]).
+pub(crate) fn rule_owning(f: impl Fn(Tensor) -> Tensor + 'static) -> GradFn {
     Box::new(f)
 }
 

@@ -194,6 +194,28 @@ fn fused_bias_relu() {
     check(&[x, b], |v| v[0].bias_relu(&v[1], 1));
 }
 
+/// ReLU's backward writes over the gradient it is handed when nothing else holds it: here one
+/// gradient feeds two ReLUs (through `add`) and another is reused after a ReLU consumed a
+/// handle on it, so a write in the wrong place would change the other's gradient.
+#[test]
+fn relu_backward_in_place_leaves_shared_gradients_alone() {
+    let a = away_from_zero(&[3, 4], 82);
+    let b = away_from_zero(&[3, 4], 83);
+    let w = uniform(&[3, 4], 0.5, 1.5, 84);
+    check(&[a, b, w], |v| {
+        let (ra, rb) = (v[0].relu(), v[1].relu());
+        let both = ra.add(&rb).mul(&v[2]);
+        // `ra` again: its gradient sums two contributions, one shared with `rb`'s.
+        both.add(&ra.mul(&ra)).add(&v[0].mul(&v[1]))
+    });
+    let x = away_from_zero(&[2, 3, 2, 2], 85).mul_scalar(2.0);
+    let b = Tensor::from_vec(vec![0.05, -0.05, 0.02], [3]);
+    check(&[x, b], |v| {
+        let y = v[0].bias_relu(&v[1], 1);
+        y.add(&y.relu()).mul(&v[0])
+    });
+}
+
 #[test]
 fn dropout() {
     let x = uniform(&[5, 8], -1.0, 1.0, 17);

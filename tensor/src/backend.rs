@@ -81,6 +81,10 @@ pub enum BinaryOp {
     Sub,
     Mul,
     Div,
+    /// `a` where `b > 0`, else 0: ReLU's backward (`a` the output gradient, `b` the ReLU's
+    /// output, positive exactly where its input was), as PyTorch's `threshold_backward`; a NaN
+    /// gradient where the unit was off gives 0.
+    KeepWherePositive,
 }
 
 impl BinaryOp {
@@ -90,6 +94,13 @@ impl BinaryOp {
             BinaryOp::Sub => a - b,
             BinaryOp::Mul => a * b,
             BinaryOp::Div => a / b,
+            BinaryOp::KeepWherePositive => {
+                if b > 0.0 {
+                    a
+                } else {
+                    0.0
+                }
+            }
         }
     }
 
@@ -99,6 +110,7 @@ impl BinaryOp {
             BinaryOp::Sub => "sub",
             BinaryOp::Mul => "mul",
             BinaryOp::Div => "div",
+            BinaryOp::KeepWherePositive => "keep_where_positive",
         }
     }
 }
@@ -342,6 +354,16 @@ pub trait Backend: Sized {
     fn unary(&self, op: UnaryOp) -> Self;
     /// `op(self, rhs)` broadcast to `shapes.out`.
     fn binary(&self, rhs: &Self, op: BinaryOp, shapes: &BroadcastShapes) -> Self;
+    /// `self = op(self, rhs)` for two buffers of one `shape`, in `self`'s memory where the
+    /// backend can (the CPU's does); by default a new buffer replaces it.
+    fn binary_assign(&mut self, rhs: &Self, op: BinaryOp, shape: &Shape) {
+        let shapes = BroadcastShapes {
+            lhs: shape,
+            rhs: shape,
+            out: shape,
+        };
+        *self = self.binary(rhs, op, &shapes);
+    }
 
     /// `max(self + bias, 0)` with `bias` (one value per channel) broadcast along the middle axis
     /// of `layout` (`[outer, channels, inner]`): a layer's bias and its ReLU in one pass.

@@ -211,6 +211,10 @@ impl Backend for Storage {
         dispatch!(Storage(a) = self, Storage(b) = rhs => Storage(a.binary(b, op, shapes)))
     }
 
+    fn binary_assign(&mut self, rhs: &Self, op: BinaryOp, shape: &Shape) {
+        dispatch!(Storage(a) = self, Storage(b) = rhs => a.binary_assign(b, op, shape))
+    }
+
     fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
         dispatch!(Storage(x) = self, Storage(b) = bias => Storage(x.bias_relu(b, layout)))
     }

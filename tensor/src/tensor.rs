@@ -38,6 +38,11 @@ impl Tensor {
         &self.storage
     }
 
+    /// The storage, to write in place, when no other tensor shares it.
+    pub(crate) fn unique_storage_mut(&mut self) -> Option<&mut Storage> {
+        Arc::get_mut(&mut self.storage)
+    }
+
     /// The storage for an in-place update; copied first if another tensor shares it, so an
     /// in-place op never changes a value some other tensor (or a tape) still holds.
     pub(crate) fn storage_mut(&mut self) -> &mut Storage {

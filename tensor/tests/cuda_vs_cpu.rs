@@ -37,7 +37,8 @@ fn elementwise_ops() {
     ] {
         let y = random(&other, 2).add_scalar(2.5);
         same_on_both(device, &[x.clone(), y.clone()], 1e-6, what, |v| {
-            v[0].add(&v[1]).mul(&v[1]).sub(&v[0]).div(&v[1])
+            let mixed_signs = v[1].add_scalar(-3.0);
+            (v[0].add(&v[1]).mul(&v[1]).sub(&v[0]).div(&v[1])).keep_where_positive(&mixed_signs)
         });
     }
 }

@@ -343,7 +343,14 @@ fn broadcasting_binary_matches_naive() {
             rhs: &b_shape,
             out: &out_shape,
         };
-        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
+        let ops = [
+            BinaryOp::Add,
+            BinaryOp::Sub,
+            BinaryOp::Mul,
+            BinaryOp::Div,
+            BinaryOp::KeepWherePositive,
+        ];
+        for op in ops {
             assert_close(
                 &elementwise::binary(&a, &b, op, &shapes),
                 &elementwise::binary_naive(&a, &b, op, &shapes),

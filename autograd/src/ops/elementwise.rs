@@ -1,7 +1,7 @@
 //! Elementwise ops. For broadcasting ops, an input that was stretched along some axes receives
 //! the sum of the gradient over those axes (`sum_to_shape`).
 
-use crate::var::rule;
+use crate::var::{rule, rule_owning};
 use crate::Var;
 
 impl Var {
@@ -141,9 +141,17 @@ impl Var {
     #[track_caller]
     pub fn relu(&self) -> Var {
         let out = self.value().relu();
-        // relu(x) > 0 exactly where x > 0, so the output can stand in for the input.
+        // relu(x) > 0 exactly where x > 0, so the output (which the next layer usually keeps
+        // anyway) can stand in for the input: no mask is stored.
         let saved = out.clone();
-        Var::record("relu", out, [(self, rule(move |g| g.mul(&saved.step())))])
+        Var::record(
+            "relu",
+            out,
+            [(
+                self,
+                rule_owning(move |g| g.keep_where_positive_into(&saved)),
+            )],
+        )
     }
 
     /// `σ(x) = 1 / (1 + e⁻ˣ)`: ∂/∂x = σ(x)·(1 − σ(x)), computed from the output itself.
@@ -162,25 +170,33 @@ impl Var {
     }
 
     /// `y = max(x + b, 0)` with `b` broadcast along `axis` (a layer's bias and ReLU, fused):
-    /// ∂L/∂x = g where y > 0 (else 0), and ∂L/∂b sums that over every axis but `axis`.
+    /// one pass forward instead of two.
+    ///
+    /// On the tape it is the two ops it fuses, `add_bias` then `relu`, so that backward masks
+    /// the gradient once, in place, and passes it on: `relu`: ∂L/∂z = g where y > 0 (else 0);
+    /// `add_bias`: ∂L/∂x = ∂L/∂z, and ∂L/∂b sums ∂L/∂z over every axis but `axis`.
     #[track_caller]
     pub fn bias_relu(&self, bias: &Var, axis: usize) -> Var {
         let out = self.value().bias_relu(bias.value(), axis);
-        let active = out.step();
-        let active_for_bias = active.clone();
         let dims = self.dims().to_vec();
         let per_channel = move |g: &tensor::Tensor| {
             let (outer, channels, inner) = tensor::Shape::new(dims.clone()).split_at_axis(axis);
-            let masked = g.mul(&active_for_bias).reshape([outer, channels, inner]);
-            masked.sum_axis(2, false).sum_axis(0, false)
+            let g = g.reshape([outer, channels, inner]);
+            g.sum_axis(2, false).sum_axis(0, false)
         };
+        // z = x + b is never computed on its own: `out` (of z's shape) stands in as the value
+        // of this tape node, which only the `relu` node below ever sees.
+        let z = Var::record(
+            "add_bias",
+            out.clone(),
+            [(bias, rule(per_channel)), (self, rule_owning(|g| g))],
+        );
+        // As in `relu`: the output is positive exactly where the unit is on.
+        let saved = out.clone();
         Var::record(
-            "bias_relu",
+            "relu",
             out,
-            [
-                (self, rule(move |g| g.mul(&active))),
-                (bias, rule(per_channel)),
-            ],
+            [(&z, rule_owning(move |g| g.keep_where_positive_into(&saved)))],
         )
     }
 

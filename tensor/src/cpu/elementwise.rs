@@ -67,6 +67,22 @@ pub fn binary(a: &[f32], b: &[f32], op: BinaryOp, shapes: &BroadcastShapes) -> V
     out
 }
 
+/// `a = op(a, b)` in place, for two operands of one shape.
+pub fn binary_assign(a: &mut [f32], b: &[f32], op: BinaryOp) {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "binary_assign needs operands of one length"
+    );
+    a.par_chunks_mut(PARALLEL_CHUNK)
+        .zip(b.par_chunks(PARALLEL_CHUNK))
+        .for_each(|(a, b)| {
+            for (x, &y) in a.iter_mut().zip(b) {
+                *x = op.apply(*x, y);
+            }
+        });
+}
+
 /// Where output row `row` starts in each input: decompose the row number into coordinates of
 /// the leading axes and weight them by each input's strides.
 fn row_offsets(

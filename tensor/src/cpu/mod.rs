@@ -48,6 +48,10 @@ impl Backend for CpuStorage {
         CpuStorage(elementwise::binary(&self.0, &rhs.0, op, shapes))
     }
 
+    fn binary_assign(&mut self, rhs: &Self, op: BinaryOp, _shape: &Shape) {
+        elementwise::binary_assign(&mut self.0, &rhs.0, op);
+    }
+
     fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self {
         CpuStorage(elementwise::bias_relu(&self.0, &bias.0, layout))
     }

@@ -157,10 +157,29 @@ type Lanes = [f32; LANES];
 /// transform is one of these. Zero coefficients (about half of them) are skipped.
 fn sandwich(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // Safety: the CPU has AVX-512 (checked just above).
-        return unsafe { sandwich_avx512(l, p, q, x, out) };
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // Safety: the CPU has AVX-512 (checked just above).
+            return unsafe { sandwich_avx512(l, p, q, x, out) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // Safety: the CPU has AVX2 and FMA (checked just above).
+            return unsafe { sandwich_avx2(l, p, q, x, out) };
+        }
     }
+    sandwich_portable(l, p, q, x, out)
+}
+
+/// The same code compiled for AVX2 with FMA (most x86 CPUs without AVX-512, AMD's among them):
+/// half a tile-vector per instruction.
+///
+/// # Safety
+///
+/// The CPU that runs this must support AVX2 and FMA; as [`sandwich_avx512`] otherwise.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn sandwich_avx2(l: &[f32], p: usize, q: usize, x: &[Lanes], out: &mut [Lanes]) {
     sandwich_portable(l, p, q, x, out)
 }
 

@@ -64,16 +64,18 @@ pub enum BinaryCode {
     Sub = 1,
     Mul = 2,
     Div = 3,
+    KeepWherePositive = 4,
 }
 
 impl BinaryCode {
     /// Every variant, for the test that compares them with common.cuh.
     #[cfg(test)]
-    pub const ALL: [BinaryCode; 4] = [
+    pub const ALL: [BinaryCode; 5] = [
         BinaryCode::Add,
         BinaryCode::Sub,
         BinaryCode::Mul,
         BinaryCode::Div,
+        BinaryCode::KeepWherePositive,
     ];
 
     fn of(op: BinaryOp) -> Self {
@@ -82,6 +84,7 @@ impl BinaryCode {
             BinaryOp::Sub => BinaryCode::Sub,
             BinaryOp::Mul => BinaryCode::Mul,
             BinaryOp::Div => BinaryCode::Div,
+            BinaryOp::KeepWherePositive => BinaryCode::KeepWherePositive,
         }
     }
 }

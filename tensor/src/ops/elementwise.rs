@@ -33,6 +33,20 @@ impl Tensor {
         Tensor::from_storage(storage, out_shape)
     }
 
+    /// `op(self, rhs)` in `self`'s own buffer when no other tensor shares it and the shapes are
+    /// equal (a gradient the tape hands over is such a tensor); otherwise as [`Tensor::binary`].
+    #[track_caller]
+    fn binary_into(mut self, rhs: &Tensor, op: BinaryOp) -> Tensor {
+        if self.shape() == rhs.shape() && self.device() == rhs.device() {
+            let shape = self.shape().clone();
+            if let Some(storage) = self.unique_storage_mut() {
+                storage.binary_assign(rhs.storage(), op, &shape);
+                return self;
+            }
+        }
+        self.binary(rhs, op)
+    }
+
     fn unary(&self, op: UnaryOp) -> Tensor {
         Tensor::from_storage(self.storage().unary(op), self.shape().clone())
     }
@@ -56,6 +70,20 @@ impl Tensor {
     #[track_caller]
     pub fn div(&self, rhs: &Tensor) -> Tensor {
         self.binary(rhs, BinaryOp::Div)
+    }
+
+    /// `self` where `rhs > 0`, else 0 (broadcast): ReLU's backward, with `rhs` the ReLU's
+    /// output, in one pass and without a mask tensor.
+    #[track_caller]
+    pub fn keep_where_positive(&self, rhs: &Tensor) -> Tensor {
+        self.binary(rhs, BinaryOp::KeepWherePositive)
+    }
+
+    /// [`keep_where_positive`](Tensor::keep_where_positive) written over `self` when nothing
+    /// else holds it: ReLU's backward without a new activation-sized buffer.
+    #[track_caller]
+    pub fn keep_where_positive_into(self, rhs: &Tensor) -> Tensor {
+        self.binary_into(rhs, BinaryOp::KeepWherePositive)
     }
 
     pub fn add_scalar(&self, value: f32) -> Tensor {

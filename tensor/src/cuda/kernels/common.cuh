@@ -43,7 +43,7 @@ struct Slab { u32 len, inner, x_len, x_start, out_len, out_start; };
 // Which operation a kernel performs. Each enum mirrors a `#[repr(u32)]` Rust enum of the same
 // name and values (the test `kernel_enums_mirror_common_cuh` in ../mod.rs compares them).
 enum class UnaryCode : u32 { Neg = 0, Exp = 1, Log = 2, Sqrt = 3, Relu = 4, Step = 5, Powf = 6, AddScalar = 7, MulScalar = 8, Sigmoid = 9 };
-enum class BinaryCode : u32 { Add = 0, Sub = 1, Mul = 2, Div = 3 };
+enum class BinaryCode : u32 { Add = 0, Sub = 1, Mul = 2, Div = 3, KeepWherePositive = 4 };
 enum class ReduceCode : u32 { Sum = 0, Max = 1 };
 enum class SoftmaxKind : u32 { Softmax = 0, LogSoftmax = 1 };
 enum class ColumnLayout : u32 { ImageMajor = 0, ChannelMajor = 1 };

@@ -39,6 +39,7 @@ __device__ float binary_op(BinaryCode op, float a, float b) {
         case BinaryCode::Sub: return a - b;
         case BinaryCode::Mul: return a * b;
         case BinaryCode::Div: return a / b;
+        case BinaryCode::KeepWherePositive: return b > 0.0f ? a : 0.0f;
     }
     return NAN;   // not reached
 }
