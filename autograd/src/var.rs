@@ -40,6 +40,16 @@ impl Var {
         self.value
     }
 
+    /// The same tape node with its value replaced by `f(value)`, of the same shape: for fused
+    /// ops whose intermediate tape node is never materialised (see `bias_relu`).
+    pub(crate) fn map_value(self, f: impl FnOnce(Tensor) -> Tensor) -> Var {
+        let Var { value, node } = self;
+        let shape = value.shape().clone();
+        let value = f(value);
+        debug_assert_eq!(value.shape(), &shape);
+        Var { value, node }
+    }
+
     pub fn shape(&self) -> &Shape {
         self.value.shape()
     }

@@ -188,10 +188,15 @@ fn fused_bias_relu() {
     // Inputs and biases chosen so that x + b stays away from 0 (ReLU's kink).
     let x = away_from_zero(&[2, 3, 4, 5], 80).mul_scalar(2.0);
     let b = Tensor::from_vec(vec![0.05, -0.05, 0.02], [3]);
-    check(&[x, b], |v| v[0].bias_relu(&v[1], 1));
+    check(&[x, b], |v| v[0].clone().bias_relu(&v[1], 1));
     let x = away_from_zero(&[4, 6], 81).mul_scalar(2.0);
     let b = Tensor::from_vec(vec![0.03, -0.02, 0.01, 0.04, -0.03, 0.02], [6]);
-    check(&[x, b], |v| v[0].bias_relu(&v[1], 1));
+    check(&[x, b], |v| v[0].clone().bias_relu(&v[1], 1));
+    // x·w is a fresh tensor: bias_relu writes over it (in place), as after a layer.
+    let x = away_from_zero(&[2, 3, 2, 2], 86).mul_scalar(2.0);
+    let w = uniform(&[2, 3, 2, 2], 0.5, 1.5, 87);
+    let b = Tensor::from_vec(vec![0.02, -0.03, 0.01], [3]);
+    check(&[x, w, b], |v| v[0].mul(&v[1]).bias_relu(&v[2], 1));
 }
 
 /// ReLU's backward writes over the gradient it is handed when nothing else holds it: here one
@@ -211,7 +216,7 @@ fn relu_backward_in_place_leaves_shared_gradients_alone() {
     let x = away_from_zero(&[2, 3, 2, 2], 85).mul_scalar(2.0);
     let b = Tensor::from_vec(vec![0.05, -0.05, 0.02], [3]);
     check(&[x, b], |v| {
-        let y = v[0].bias_relu(&v[1], 1);
+        let y = v[0].clone().bias_relu(&v[1], 1);
         y.add(&y.relu()).mul(&v[0])
     });
 }

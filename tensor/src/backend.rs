@@ -368,6 +368,11 @@ pub trait Backend: Sized {
     /// `max(self + bias, 0)` with `bias` (one value per channel) broadcast along the middle axis
     /// of `layout` (`[outer, channels, inner]`): a layer's bias and its ReLU in one pass.
     fn bias_relu(&self, bias: &Self, layout: AxisLayout) -> Self;
+    /// [`bias_relu`](Backend::bias_relu) in `self`'s memory where the backend can (the CPU's
+    /// does); by default a new buffer replaces it.
+    fn bias_relu_assign(&mut self, bias: &Self, layout: AxisLayout) {
+        *self = self.bias_relu(bias, layout);
+    }
 
     // Layout.
     /// A contiguous copy with axes reordered: output axis `i` is input axis `axes[i]`.

@@ -219,6 +219,10 @@ impl Backend for Storage {
         dispatch!(Storage(x) = self, Storage(b) = bias => Storage(x.bias_relu(b, layout)))
     }
 
+    fn bias_relu_assign(&mut self, bias: &Self, layout: AxisLayout) {
+        dispatch!(Storage(x) = self, Storage(b) = bias => x.bias_relu_assign(b, layout))
+    }
+
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         dispatch!(Storage(s) = self => Storage(s.permute(shape, axes)))
     }

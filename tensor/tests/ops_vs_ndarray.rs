@@ -201,3 +201,34 @@ fn relu_keeps_nan_as_pytorch_does() {
     assert!(fused[0].is_nan());
     assert_eq!(fused[1..], [0.0, 2.0, 0.0]);
 }
+
+/// The in-place forms write over their operand only when no other tensor shares its buffer, and
+/// give the same values as the forms that allocate.
+#[test]
+fn in_place_forms_match_and_leave_shared_buffers_alone() {
+    let x = Tensor::from_vec(vec![-1.5, 0.5, 2.0, -0.25, 3.0, -2.0], [1, 2, 3]);
+    let bias = Tensor::from_vec(vec![0.5, -1.0], [2]);
+    let expected = x.bias_relu(&bias, 1).to_vec();
+    let shared = x.clone();
+    assert_eq!(shared.bias_relu_into(&bias, 1).to_vec(), expected);
+    assert_eq!(
+        x.to_vec(),
+        [-1.5, 0.5, 2.0, -0.25, 3.0, -2.0],
+        "x is untouched"
+    );
+    let unique = Tensor::from_vec(x.to_vec(), [1, 2, 3]);
+    assert_eq!(unique.bias_relu_into(&bias, 1).to_vec(), expected);
+
+    let g = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, f32::NAN], [1, 2, 3]);
+    let kept = vec![0.0, 2.0, 3.0, 0.0, 5.0, 0.0];
+    assert_eq!(
+        g.keep_where_positive(&x).to_vec(),
+        kept,
+        "NaN where off gives 0"
+    );
+    let handle = g.clone();
+    assert_eq!(handle.keep_where_positive_into(&x).to_vec(), kept);
+    assert_eq!(g.to_vec()[..5], [1.0, 2.0, 3.0, 4.0, 5.0], "g is untouched");
+    let unique = Tensor::from_vec(g.to_vec(), [1, 2, 3]);
+    assert_eq!(unique.keep_where_positive_into(&x).to_vec(), kept);
+}

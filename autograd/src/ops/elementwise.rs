@@ -175,22 +175,27 @@ impl Var {
     /// On the tape it is the two ops it fuses, `add_bias` then `relu`, so that backward masks
     /// the gradient once, in place, and passes it on: `relu`: ∂L/∂z = g where y > 0 (else 0);
     /// `add_bias`: ∂L/∂x = ∂L/∂z, and ∂L/∂b sums ∂L/∂z over every axis but `axis`.
+    ///
+    /// It takes `self` by value: when the caller hands over the only handle on x's buffer (a
+    /// convolution's or a matmul's output), y is written over it.
     #[track_caller]
-    pub fn bias_relu(&self, bias: &Var, axis: usize) -> Var {
-        let out = self.value().bias_relu(bias.value(), axis);
+    pub fn bias_relu(self, bias: &Var, axis: usize) -> Var {
         let dims = self.dims().to_vec();
         let per_channel = move |g: &tensor::Tensor| {
             let (outer, channels, inner) = tensor::Shape::new(dims.clone()).split_at_axis(axis);
             let g = g.reshape([outer, channels, inner]);
             g.sum_axis(2, false).sum_axis(0, false)
         };
-        // z = x + b is never computed on its own: `out` (of z's shape) stands in as the value
-        // of this tape node, which only the `relu` node below ever sees.
+        // z = x + b is never computed on its own: the tape node gets x's value as a stand-in
+        // (of z's shape) until y is known, and only the `relu` node below ever sees it.
         let z = Var::record(
             "add_bias",
-            out.clone(),
-            [(bias, rule(per_channel)), (self, rule_owning(|g| g))],
+            self.value().clone(),
+            [(bias, rule(per_channel)), (&self, rule_owning(|g| g))],
         );
+        drop(self); // so that z's handle on x's buffer may be the only one
+        let z = z.map_value(|x| x.bias_relu_into(bias.value(), axis));
+        let out = z.value().clone();
         // As in `relu`: the output is positive exactly where the unit is on.
         let saved = out.clone();
         Var::record(

@@ -135,22 +135,24 @@ pub fn dropout_mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
     mask
 }
 
-/// `max(x + bias[c], 0)` over `[outer, channels, inner]`, one row of `inner` values at a time.
+/// `max(x + bias[c], 0)` over `[outer, channels, inner]`, into a new buffer.
 pub fn bias_relu(x: &[f32], bias: &[f32], l: AxisLayout) -> Vec<f32> {
-    let mut out = vec![0.0; x.len()];
+    let mut out = x.to_vec();
+    bias_relu_assign(&mut out, bias, l);
+    out
+}
+
+/// `x = max(x + bias[c], 0)` in place over `[outer, channels, inner]`, one row of `inner`
+/// values at a time.
+pub fn bias_relu_assign(x: &mut [f32], bias: &[f32], l: AxisLayout) {
     let inner = l.inner.max(1);
     let rows_per_task = (PARALLEL_CHUNK / inner).max(1);
-    out.par_chunks_mut(rows_per_task * inner)
-        .zip(x.par_chunks(rows_per_task * inner))
+    x.par_chunks_mut(rows_per_task * inner)
         .enumerate()
-        .for_each(|(task, (out, x))| {
-            for (r, (out_row, x_row)) in out.chunks_mut(inner).zip(x.chunks(inner)).enumerate() {
+        .for_each(|(task, x)| {
+            for (r, row) in x.chunks_mut(inner).enumerate() {
                 let b = bias[(task * rows_per_task + r) % l.len];
-                out_row
-                    .iter_mut()
-                    .zip(x_row)
-                    .for_each(|(o, &v)| *o = relu(v + b));
+                row.iter_mut().for_each(|v| *v = relu(*v + b));
             }
         });
-    out
 }

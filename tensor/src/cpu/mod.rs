@@ -56,6 +56,10 @@ impl Backend for CpuStorage {
         CpuStorage(elementwise::bias_relu(&self.0, &bias.0, layout))
     }
 
+    fn bias_relu_assign(&mut self, bias: &Self, layout: AxisLayout) {
+        elementwise::bias_relu_assign(&mut self.0, &bias.0, layout);
+    }
+
     fn permute(&self, shape: &Shape, axes: &[usize]) -> Self {
         CpuStorage(layout::permute(&self.0, shape, axes))
     }

@@ -29,13 +29,14 @@ fn pool_plane(plane: &[f32], g: &Pool2dGeometry, out: &mut [f32], indices: &mut 
             let mut best = f32::NEG_INFINITY;
             let mut best_index = window.rows.start * g.in_w + window.cols.start;
             for iy in window.rows {
-                for ix in window.cols.clone() {
-                    let value = plane[iy * g.in_w + ix];
-                    // A NaN beats any number, so NaNs propagate as in PyTorch.
-                    if value > best || value.is_nan() && !best.is_nan() {
-                        best = value;
-                        best_index = iy * g.in_w + ix;
-                    }
+                let row_start = iy * g.in_w;
+                let row = &plane[row_start + window.cols.start..row_start + window.cols.end];
+                for (ix, &value) in (window.cols.start..).zip(row) {
+                    // A NaN beats any number, so NaNs propagate as in PyTorch. Selects rather
+                    // than a branch: which pixel wins is unpredictable.
+                    let wins = value > best || (value.is_nan() & !best.is_nan());
+                    best = if wins { value } else { best };
+                    best_index = if wins { row_start + ix } else { best_index };
                 }
             }
             out[oy * g.out_w + ox] = best;

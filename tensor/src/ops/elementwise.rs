@@ -130,18 +130,38 @@ impl Tensor {
     /// and ReLU in one pass (axis 1 for both `[N, C, H, W]` and `[N, features]`).
     #[track_caller]
     pub fn bias_relu(&self, bias: &Tensor, axis: usize) -> Tensor {
-        assert_same_device("bias_relu", self, bias);
-        assert!(
-            axis < self.rank() && bias.dims() == [self.dims()[axis]],
-            "bias_relu: bias {} does not match axis {axis} of {}",
-            bias.shape(),
-            self.shape()
-        );
-        let layout = AxisLayout::of(self.shape(), axis);
+        let layout = self.bias_layout("bias_relu", bias, axis);
         Tensor::from_storage(
             self.storage().bias_relu(bias.storage(), layout),
             self.shape().clone(),
         )
+    }
+
+    /// [`bias_relu`](Tensor::bias_relu) written over `self` when nothing else holds it (a
+    /// convolution's output, which its backward does not keep).
+    #[track_caller]
+    pub fn bias_relu_into(mut self, bias: &Tensor, axis: usize) -> Tensor {
+        let layout = self.bias_layout("bias_relu", bias, axis);
+        match self.unique_storage_mut() {
+            Some(storage) => {
+                storage.bias_relu_assign(bias.storage(), layout);
+                self
+            }
+            None => self.bias_relu(bias, axis),
+        }
+    }
+
+    /// `self` around `axis`, after checking that `bias` has one value per index of that axis.
+    #[track_caller]
+    fn bias_layout(&self, op: &str, bias: &Tensor, axis: usize) -> AxisLayout {
+        assert_same_device(op, self, bias);
+        assert!(
+            axis < self.rank() && bias.dims() == [self.dims()[axis]],
+            "{op}: bias {} does not match axis {axis} of {}",
+            bias.shape(),
+            self.shape()
+        );
+        AxisLayout::of(self.shape(), axis)
     }
 
     /// 1 where `x > 0`, else 0 (ReLU's derivative).
