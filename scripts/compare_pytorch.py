@@ -123,17 +123,30 @@ def build_example(root, device, example="layer_timing"):
     return os.path.join(root, "target", "release", "examples", example)
 
 
-def whole_process(command, environment=None):
-    """{wall: seconds, peak: bytes} of one run of `command`, its output thrown away."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
-    # ru_maxrss is in KiB on Linux: the largest resident set of this process (or of a child it waited for).
-    return {"wall": wall, "peak": usage.ru_maxrss * 1024}
+# Runs argv[1:] and prints "<wall seconds> <peak resident KiB>". A small process of its own: a
+# child forked from this one (which holds PyTorch and its models) would count this process's
+# memory as its own until it execs.
+MEASURE = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def whole_process(command):
+    """{wall: seconds, peak: bytes} of one run of `command`, its output thrown away. The peak is
+    the largest resident set of the process or of any child it waited for (not their sum)."""
+    result = subprocess.run([sys.executable, "-c", MEASURE, *command], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({result.returncode}): {result.stderr[-2000:]}")
+    wall, peak_kib = result.stderr.split()[-2:]
+    return {"wall": float(wall), "peak": int(peak_kib) * 1024}
 
 
 def pipeline_commands(root, args):

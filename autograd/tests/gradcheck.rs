@@ -370,6 +370,61 @@ fn max_pool2d_kernel_3_stride_2_overlapping() {
     check(&[distinct(&[2, 2, 9, 9], 40)], |v| v[0].max_pool2d(3, 2, 0));
 }
 
+/// `relu_max_pool2d` is `max_pool2d(relu(x))`: the same values and the same gradient as the
+/// two ops one after the other, ties between zeros (windows with no positive value) included.
+#[test]
+fn relu_max_pool2d_is_max_pool_of_relu() {
+    // Half a step off the grid of `distinct`: no value within 0.025 of ReLU's kink.
+    let off_grid = |shape: &[usize], seed| distinct(shape, seed).add_scalar(0.025);
+    check(&[off_grid(&[2, 2, 9, 9], 43)], |v| {
+        v[0].relu_max_pool2d(3, 2, 0)
+    });
+    check(&[off_grid(&[1, 3, 8, 7], 44)], |v| {
+        v[0].relu_max_pool2d(3, 2, 1)
+    });
+    let x = Tensor::from_vec(
+        vec![
+            -1.0,
+            -2.0,
+            0.5,
+            3.0, //
+            -0.5,
+            -3.0,
+            2.0,
+            -1.0, //
+            0.0,
+            -1.0,
+            f32::NAN,
+            1.0, //
+            -2.0,
+            -4.0,
+            1.5,
+            -0.5,
+        ],
+        [1, 1, 4, 4],
+    );
+    let g = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], [1, 1, 2, 2]);
+    let results = [true, false].map(|fused| {
+        let tape = Tape::new();
+        let leaf = tape.leaf(x.clone());
+        let y = if fused {
+            leaf.relu_max_pool2d(2, 2, 0)
+        } else {
+            leaf.relu().max_pool2d(2, 2, 0)
+        };
+        let value = y.value().to_vec();
+        let grad = backward(&y.mul(&Var::constant(g.clone())).sum());
+        (value, grad.get(&leaf).unwrap().to_vec())
+    });
+    let [(fused_y, fused_dx), (y, dx)] = results;
+    assert_eq!(
+        format!("{fused_y:?}"),
+        format!("{y:?}"),
+        "values, NaN included"
+    );
+    assert_eq!(fused_dx, dx);
+}
+
 #[test]
 fn max_pool2d_with_padding_and_odd_sizes() {
     check(&[distinct(&[1, 3, 8, 7], 41)], |v| v[0].max_pool2d(3, 2, 1));

@@ -49,6 +49,19 @@ pub trait Module {
         false
     }
 
+    /// `self.forward(relu(input))` as one op, for layers that can take in the ReLU before them
+    /// (MaxPool2d: see `Var::relu_max_pool2d`); `None` otherwise.
+    /// [`Sequential`](crate::layers::Sequential) uses it for a layer, ReLU, MaxPool2d run.
+    #[track_caller]
+    fn forward_after_relu(&self, _input: &Var, _ctx: &mut ForwardContext) -> Option<Var> {
+        None
+    }
+
+    /// Whether [`forward_after_relu`](Module::forward_after_relu) gives `Some`.
+    fn takes_relu_in(&self) -> bool {
+        false
+    }
+
     /// The parameters, with their names, in a fixed order.
     fn parameters(&self) -> Vec<(String, &Parameter)> {
         Vec::new()

@@ -110,14 +110,18 @@ fn sequential_names_children_by_position() {
 #[test]
 fn fused_bias_relu_in_sequential_matches_the_layers_one_by_one() {
     let mut rng = Rng::new(3);
+    // Both fusions: conv, ReLU, max-pool (the ReLU taken into the pool), then Linear + ReLU.
     let net = Sequential::new(vec![
         Box::new(Conv2d::new(2, 3, 3, 1, 1, &mut rng)),
+        Box::new(ReLU),
+        Box::new(MaxPool2d::with_padding(3, 2, 1)),
+        Box::new(Conv2d::new(3, 3, 3, 1, 1, &mut rng)),
         Box::new(ReLU),
         Box::new(nn::layers::Flatten),
         Box::new(Linear::new(3 * 5 * 5, 4, &mut rng)),
         Box::new(ReLU),
     ]);
-    let x = Var::constant(Tensor::rand_uniform([2, 2, 5, 5], -1.0, 1.0, &mut rng));
+    let x = Var::constant(Tensor::rand_uniform([2, 2, 9, 9], -1.0, 1.0, &mut rng));
     let mut fused_ctx = ForwardContext::training(0);
     let fused = net.forward(&x, &mut fused_ctx);
     let fused_grads = fused_ctx.backward(&fused.sum());

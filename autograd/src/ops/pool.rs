@@ -4,7 +4,7 @@
 //! `dy / kernel²`, summed over the (possibly overlapping) windows that cover it. Adaptive
 //! average-pooling likewise, with each window's own size in place of kernel².
 
-use crate::var::rule;
+use crate::var::{rule, rule_owning};
 use crate::Var;
 use tensor::{AdaptivePool2dGeometry, Pool2dGeometry};
 
@@ -20,6 +20,31 @@ impl Var {
             [(
                 self,
                 rule(move |g| g.max_pool2d_backward(&winners, &geometry)),
+            )],
+        )
+    }
+
+    /// `max_pool2d(relu(x))`, computed as `relu(max_pool2d(x))`: ReLU is increasing, so the
+    /// largest of a window's ReLUs is the ReLU of its largest value (NaN included). The ReLU
+    /// then runs on the pooled values (4× fewer after AlexNet's pools) and `relu(x)`, as large
+    /// as x, is never stored: backward masks `g` by `out > 0` and routes it to each window's
+    /// maximum. Where the window's maximum is ≤ 0 the gradient is 0 either way, so it does not
+    /// matter which of the tied zeros PyTorch's unfused ReLU and pool would have picked.
+    #[track_caller]
+    pub fn relu_max_pool2d(&self, kernel: usize, stride: usize, padding: usize) -> Var {
+        let (pooled, winners) = self.value().max_pool2d(kernel, stride, padding);
+        let out = pooled.relu();
+        let saved = out.clone();
+        let geometry = Pool2dGeometry::from_shape(self.shape(), kernel, stride, padding);
+        Var::record(
+            "relu_max_pool2d",
+            out,
+            [(
+                self,
+                rule_owning(move |g| {
+                    let masked = g.keep_where_positive_into(&saved);
+                    masked.max_pool2d_backward(&winners, &geometry)
+                }),
             )],
         )
     }

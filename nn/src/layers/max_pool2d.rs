@@ -26,5 +26,5 @@ impl MaxPool2d {
 }
 
 // `Display` (`MaxPool2d(kernel 3, stride 2, padding 0)`) and `Module`: the input check, then
-// `Var::max_pool2d`.
-pooling_layer!(MaxPool2d, max_pool2d);
+// `Var::max_pool2d`; after a ReLU, `Var::relu_max_pool2d` (the ReLU taken in).
+pooling_layer!(MaxPool2d, max_pool2d, after_relu: relu_max_pool2d);

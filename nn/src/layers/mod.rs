@@ -97,7 +97,8 @@ use weight_and_bias_methods;
 /// `Var::$pool`. No `flops`: comparisons or one addition per input, no multiply-adds (see
 /// [`Module::flops`](crate::Module::flops)).
 macro_rules! pooling_layer {
-    ($layer:ident, $pool:ident) => {
+    // `after_relu: op` adds `forward_after_relu`, running `input.op(kernel, stride, padding)`.
+    ($layer:ident, $pool:ident $(, after_relu: $fused:ident)?) => {
         /// `MaxPool2d(kernel 3, stride 2, padding 0)`: how shape errors name the layer.
         impl std::fmt::Display for $layer {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,6 +121,22 @@ macro_rules! pooling_layer {
                 super::check_pool_input(ctx, self, input, window);
                 input.$pool(self.kernel, self.stride, self.padding)
             }
+
+            $(
+                fn forward_after_relu(
+                    &self,
+                    input: &autograd::Var,
+                    ctx: &mut crate::ForwardContext,
+                ) -> Option<autograd::Var> {
+                    let window = [self.kernel, self.stride, self.padding];
+                    super::check_pool_input(ctx, self, input, window);
+                    Some(input.$fused(self.kernel, self.stride, self.padding))
+                }
+
+                fn takes_relu_in(&self) -> bool {
+                    true
+                }
+            )?
 
             fn describe(&self) -> String {
                 self.to_string()
