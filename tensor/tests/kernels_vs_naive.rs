@@ -213,6 +213,39 @@ fn max_pool2d_matches_naive() {
     }
 }
 
+/// Ties (ReLU's zeros) and NaNs on rows wide enough for the four-at-a-time path: the same
+/// maxima, NaN where the naive kernel has NaN, and the same winning index (the first maximum in
+/// window order; a NaN beats any number).
+#[test]
+fn max_pool2d_ties_and_nans_match_naive() {
+    let mut rng = Rng::new(24);
+    for (case, (shape, kernel, stride)) in [
+        ([2, 3, 27, 27], 3, 2),
+        ([1, 2, 13, 21], 2, 1),
+        ([1, 1, 11, 30], 3, 3),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let input = Shape::new(shape);
+        let g = Pool2dGeometry::from_shape(&input, kernel, stride, 0);
+        let x: Vec<f32> = (0..input.numel())
+            .map(|_| match rng.below(20) {
+                0 => f32::NAN,
+                n => (n % 4) as f32 - 1.0, // -1, 0, 1, 2: many ties
+            })
+            .collect();
+        let (out, indices) = pool::max_pool2d(&x, &g);
+        let (out_ref, indices_ref) = pool::max_pool2d_naive(&x, &g);
+        assert_eq!(
+            format!("{out:?}"),
+            format!("{out_ref:?}"),
+            "case {case} {g:?} values"
+        );
+        assert_eq!(indices, indices_ref, "case {case} {g:?} indices");
+    }
+}
+
 #[test]
 fn avg_pool2d_matches_naive() {
     let mut rng = Rng::new(14);
